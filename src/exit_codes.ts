@@ -1,0 +1,21 @@
+/**
+ * Every exit code the agent uses, in one place. The README documents them.
+ *
+ * In supervisor mode the agent exits with the app's own code instead (128+N
+ * when the app died from signal N), like tini.
+ *
+ * @module
+ */
+
+/** Sidecar mode: every step succeeded. Other commands: success. */
+export const EXIT_OK = 0;
+/** Sidecar mode: a step failed, timed out or was skipped. `trigger`: not delivered. */
+export const EXIT_FAILED = 1;
+/** Bad command line or invalid configuration. */
+export const EXIT_USAGE = 2;
+/** The agent itself failed (a bug): it logged the error and released its handler. */
+export const EXIT_INTERNAL = 70;
+/** Supervisor mode: the app exists but cannot be executed. */
+export const EXIT_NOT_EXECUTABLE = 126;
+/** Supervisor mode: the app's command was not found. */
+export const EXIT_NOT_FOUND = 127;
