@@ -1,0 +1,84 @@
+/**
+ * What several subcommands share: finding and loading the config, reporting
+ * its errors, and making the logger.
+ *
+ * @module
+ */
+
+import {
+  type Config,
+  ConfigError,
+  defaultConfig,
+  EVENT_NAMES,
+  type EventName,
+  loadConfig,
+  locateConfig,
+} from "../config/mod.ts";
+import { EXIT_USAGE } from "../exit_codes.ts";
+import { createLogger, type LogFormat, type Logger, secretValues } from "../log/mod.ts";
+
+/** A failure the CLI reports in one line and turns into an exit code. */
+export class CliError extends Error {
+  /** The exit code. */
+  readonly exitCode: number;
+  /** Creates the error; `message` may hold several lines, each printed as is. */
+  constructor(message: string, exitCode: number) {
+    super(message);
+    this.name = "CliError";
+    this.exitCode = exitCode;
+  }
+}
+
+/**
+ * Finds and loads the configuration (`--config`, `$SHUTDOWN_AGENT_CONFIG`,
+ * `agent.yaml` beside the executable, `./agent.yaml`; built-in defaults when
+ * none exists). Throws {@link CliError} with every problem found.
+ */
+export async function loadCliConfig(explicit: string | undefined): Promise<Config> {
+  const env = Deno.env.toObject();
+  const path = locateConfig({
+    explicit,
+    env,
+    execPath: Deno.execPath(),
+    standalone: Deno.build.standalone,
+    cwd: Deno.cwd(),
+  });
+  if (path === undefined) return defaultConfig();
+  try {
+    return await loadConfig(path, { env });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message, EXIT_USAGE);
+    throw error;
+  }
+}
+
+/** Validates a `--log-format` value. */
+export function parseLogFormat(value: string): LogFormat {
+  if (value !== "text" && value !== "json") {
+    throw new CliError(`Log format must be "text" or "json", not "${value}"`, EXIT_USAGE);
+  }
+  return value;
+}
+
+/** The logger for a run: format from the flag or the config, the config's file, secrets hidden. */
+export function loggerFor(config: Config, format: LogFormat | undefined): Logger {
+  const stepEnvs = config.steps.flatMap((entry) =>
+    entry.kind === "step" ? [entry.step.env] : entry.steps.map((s) => s.env)
+  );
+  return createLogger({
+    format: format ?? config.log.format,
+    file: config.log.file,
+    secrets: secretValues([Deno.env.toObject(), ...stepEnvs], config.log.redact),
+  });
+}
+
+/** Validates an event name given on the command line. */
+export function parseEventName(value: string): EventName {
+  if (!(EVENT_NAMES as readonly string[]).includes(value)) {
+    throw new CliError(
+      `Unknown event "${value}"; expected one of ${EVENT_NAMES.join(", ")}`,
+      EXIT_USAGE,
+    );
+  }
+  return value as EventName;
+}

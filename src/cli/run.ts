@@ -1,0 +1,34 @@
+/**
+ * `agent run [-c FILE] [--log-format F] [-- COMMAND ARGS...]`: register for
+ * the events and wait; with a command (or `main.command`), supervise it.
+ *
+ * @module
+ */
+
+import type { Command } from "commander";
+import { runAgent } from "../agent.ts";
+import { currentPlatform } from "../platform/mod.ts";
+import { loadCliConfig, loggerFor, parseLogFormat } from "./common.ts";
+
+/** Adds the `run` subcommand; `report` receives the exit code. */
+export function registerRun(program: Command, report: (code: number) => void): void {
+  program
+    .command("run")
+    .description(
+      "Wait for a shutdown event, then run the cleanup steps. With a command, start it " +
+        "and stop it in order (supervisor mode), exiting with its code.",
+    )
+    .argument("[command...]", "the app to supervise (after --); overrides main.command")
+    .option("-c, --config <file>", "configuration file")
+    .option("--log-format <format>", "text or json (overrides log.format)")
+    .action(async (command: string[], opts: { config?: string; logFormat?: string }) => {
+      const format = opts.logFormat === undefined ? undefined : parseLogFormat(opts.logFormat);
+      const config = await loadCliConfig(opts.config);
+      const mainArgv = command.length > 0 ? command : config.main?.command;
+      const platform = await currentPlatform();
+      const logger = loggerFor(config, format);
+      const outcome = await runAgent({ config, platform, logger, mainArgv });
+      logger.close();
+      report(outcome.exitCode);
+    });
+}
