@@ -38,5 +38,5 @@ function formatTextValue(value: FieldValue): string {
 }
 
 function quoteIfNeeded(value: string): string {
-  return value === "" || /[\s"=\\,]|[^\x20-\x7e]/.test(value) ? JSON.stringify(value) : value;
+  return value === "" || /[\s"=\\]|[^\x20-\x7e]/.test(value) ? JSON.stringify(value) : value;
 }
