@@ -15,7 +15,9 @@ import {
   locateConfig,
 } from "../config/mod.ts";
 import { EXIT_USAGE } from "../exit_codes.ts";
-import { createLogger, type LogFormat, type Logger, secretValues } from "../log/mod.ts";
+import { createLogger, errorText, type LogFormat, type Logger, secretValues } from "../log/mod.ts";
+import type { AgentOutcome } from "../agent.ts";
+import { reportFormatOf, timelineOf, writeReport } from "../report/mod.ts";
 
 /** A failure the CLI reports in one line and turns into an exit code. */
 export class CliError extends Error {
@@ -81,4 +83,29 @@ export function parseEventName(value: string): EventName {
     );
   }
   return value as EventName;
+}
+
+/** Validates a `--report` path: it must end in .svg or .json. */
+export function parseReportPath(path: string): string {
+  if (reportFormatOf(path) === undefined) {
+    throw new CliError(`Report file must end in .svg or .json, not "${path}"`, EXIT_USAGE);
+  }
+  return path;
+}
+
+/** Writes the `--report` file of a finished shutdown; a failure is logged, never fatal. */
+export function writeReportFile(
+  path: string,
+  outcome: AgentOutcome,
+  options: { config: Config; logger: Logger },
+): void {
+  const timeline = timelineOf(outcome, { budgetMs: options.config.budgetMs });
+  if (!timeline) return;
+  try {
+    writeReport(path, timeline);
+  } catch (error) {
+    options.logger.log("warn", "warning", {
+      message: `Cannot write the report ${path}: ${errorText(error)}`,
+    });
+  }
 }

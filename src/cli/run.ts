@@ -8,10 +8,22 @@
 import type { Command } from "commander";
 import { runAgent } from "../agent.ts";
 import { currentPlatform } from "../platform/mod.ts";
-import { loadCliConfig, loggerFor, parseLogFormat } from "./common.ts";
+import {
+  loadCliConfig,
+  loggerFor,
+  parseLogFormat,
+  parseReportPath,
+  writeReportFile,
+} from "./common.ts";
 
-/** Adds the `run` subcommand; `report` receives the exit code. */
-export function registerRun(program: Command, report: (code: number) => void): void {
+interface RunOptions {
+  config?: string;
+  logFormat?: string;
+  report?: string;
+}
+
+/** Adds the `run` subcommand; `done` receives the exit code. */
+export function registerRun(program: Command, done: (code: number) => void): void {
   program
     .command("run")
     .description(
@@ -21,14 +33,17 @@ export function registerRun(program: Command, report: (code: number) => void): v
     .argument("[command...]", "the app to supervise (after --); overrides main.command")
     .option("-c, --config <file>", "configuration file")
     .option("--log-format <format>", "text or json (overrides log.format)")
-    .action(async (command: string[], opts: { config?: string; logFormat?: string }) => {
+    .option("--report <file>", "write the shutdown timeline to FILE.svg or FILE.json")
+    .action(async (command: string[], opts: RunOptions) => {
       const format = opts.logFormat === undefined ? undefined : parseLogFormat(opts.logFormat);
+      const report = opts.report === undefined ? undefined : parseReportPath(opts.report);
       const config = await loadCliConfig(opts.config);
       const mainArgv = command.length > 0 ? command : config.main?.command;
       const platform = await currentPlatform();
       const logger = loggerFor(config, format);
       const outcome = await runAgent({ config, platform, logger, mainArgv });
+      if (report) writeReportFile(report, outcome, { config, logger });
       logger.close();
-      report(outcome.exitCode);
+      done(outcome.exitCode);
     });
 }

@@ -8,11 +8,25 @@
 import type { Command } from "commander";
 import { runAgent } from "../agent.ts";
 import { currentPlatform } from "../platform/mod.ts";
-import { formatTimeline } from "../report/timeline.ts";
-import { loadCliConfig, loggerFor, parseEventName, parseLogFormat } from "./common.ts";
+import { formatTimeline } from "../report/mod.ts";
+import {
+  loadCliConfig,
+  loggerFor,
+  parseEventName,
+  parseLogFormat,
+  parseReportPath,
+  writeReportFile,
+} from "./common.ts";
 
-/** Adds the `simulate` subcommand; `report` receives the exit code. */
-export function registerSimulate(program: Command, report: (code: number) => void): void {
+interface SimulateOptions {
+  config?: string;
+  event: string;
+  logFormat?: string;
+  report?: string;
+}
+
+/** Adds the `simulate` subcommand; `done` receives the exit code. */
+export function registerSimulate(program: Command, done: (code: number) => void): void {
   program
     .command("simulate")
     .description(
@@ -23,10 +37,12 @@ export function registerSimulate(program: Command, report: (code: number) => voi
     .option("-c, --config <file>", "configuration file")
     .option("-e, --event <name>", "the event to simulate", "shutdown")
     .option("--log-format <format>", "text or json (overrides log.format)")
+    .option("--report <file>", "also write the timeline to FILE.svg or FILE.json")
     .action(
-      async (command: string[], opts: { config?: string; event: string; logFormat?: string }) => {
+      async (command: string[], opts: SimulateOptions) => {
         const event = parseEventName(opts.event);
         const format = opts.logFormat === undefined ? undefined : parseLogFormat(opts.logFormat);
+        const report = opts.report === undefined ? undefined : parseReportPath(opts.report);
         const config = await loadCliConfig(opts.config);
         const mainArgv = command.length > 0 ? command : config.main?.command;
         const platform = await currentPlatform();
@@ -38,11 +54,12 @@ export function registerSimulate(program: Command, report: (code: number) => voi
           mainArgv,
           immediateEvent: event,
         });
+        if (report) writeReportFile(report, outcome, { config, logger });
         logger.close();
         if (logger.format === "text") {
           console.log(formatTimeline(outcome, { budgetMs: config.budgetMs }).join("\n"));
         }
-        report(outcome.exitCode);
+        done(outcome.exitCode);
       },
     );
 }

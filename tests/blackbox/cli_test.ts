@@ -154,7 +154,9 @@ Deno.test("init writes a starter config that check accepts, and never overwrites
     const first = await runAgent(["init"], { cwd: dir });
     assert.equal(first.code, 0, first.stderr);
     const text = await Deno.readTextFile(`${dir}/agent.yaml`);
-    assert.match(text, /yaml-language-server: \$schema=/);
+    assert.match(text, /yaml-language-server: \$schema=agent\.schema\.json/);
+    const schema = JSON.parse(await Deno.readTextFile(`${dir}/agent.schema.json`));
+    assert.ok("steps" in schema.properties, "the schema the starter file names is there");
     const check = await runAgent(["check"], { cwd: dir });
     assert.equal(check.code, 0, check.stderr);
     const again = await runAgent(["init"], { cwd: dir });
@@ -205,3 +207,42 @@ Deno.test("usage errors exit 2 with a message, not a stack trace", async () => {
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+Deno.test("simulate --report writes the timeline as SVG or JSON; other extensions exit 2", async () => {
+  await using cfg = await withConfig(`
+budget: 5s
+steps:
+  - { name: first-step, run: "echo one" }
+  - { name: second-step, run: "exit 2" }
+`);
+  const svg = await runAgent(["simulate", "-c", cfg.config, "--report", `${cfg.dir}/t.svg`]);
+  assert.equal(svg.code, 1, svg.stderr);
+  const picture = await Deno.readTextFile(`${cfg.dir}/t.svg`);
+  assert.match(picture, /^<svg /);
+  assert.match(picture, /first-step/);
+  assert.match(picture, /second-step/);
+  const json = await runAgent(["simulate", "-c", cfg.config, "--report", `${cfg.dir}/t.json`]);
+  assert.equal(json.code, 1);
+  const data = JSON.parse(await Deno.readTextFile(`${cfg.dir}/t.json`));
+  assert.equal(data.budget_ms, 5000);
+  assert.equal(data.trigger, "shutdown");
+  assert.deepEqual(
+    data.steps.map((s: { name: string; outcome: string }) => [s.name, s.outcome]),
+    [["first-step", "ok"], ["second-step", "failed"]],
+  );
+  assert.ok(data.steps[1].start_ms >= data.steps[0].end_ms);
+  const bad = await runAgent(["simulate", "-c", cfg.config, "--report", `${cfg.dir}/t.png`]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /Report file must end in \.svg or \.json/);
+});
+
+Deno.test("run --report writes the timeline at the end of a real shutdown", async () => {
+  await using cfg = await withConfig(`steps: [{ name: only, run: "echo x" }]\n`);
+  const agent = startAgent(["run", "-c", cfg.config, "--report", `${cfg.dir}/r.json`]);
+  await agent.ready();
+  await agent.send("shutdown");
+  assert.equal(await agent.exited, 0, agent.transcript());
+  const data = JSON.parse(await Deno.readTextFile(`${cfg.dir}/r.json`));
+  assert.equal(data.outcome, "ok");
+  assert.equal(data.steps[0].name, "only");
+});
