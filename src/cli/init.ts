@@ -5,13 +5,15 @@
  */
 
 import type { Command } from "commander";
+import { dirname, join } from "node:path";
+import { configJsonSchema } from "../config/mod.ts";
 import { EXIT_FAILED, EXIT_OK } from "../exit_codes.ts";
 import { CliError } from "./common.ts";
 
 /** The starter configuration `agent init` writes. It is valid as it stands. */
 export const STARTER_CONFIG = `# yaml-language-server: $schema=agent.schema.json
 # Configuration of the shutdown agent. Check it with: agent check -c agent.yaml
-# (agent schema > agent.schema.json gives your editor completion for every key.)
+# agent.schema.json (written beside this file) gives editors completion for every key.
 version: 1
 
 # The whole cleanup must end within this, counted from the first event.
@@ -50,7 +52,9 @@ steps:
 export function registerInit(program: Command, report: (code: number) => void): void {
   program
     .command("init")
-    .description("Write a commented starter configuration")
+    .description(
+      "Write a commented starter configuration, and agent.schema.json beside it for editors",
+    )
     .argument("[file]", "where to write it", "agent.yaml")
     .option("-f, --force", "overwrite an existing file")
     .action(async (file: string, opts: { force?: boolean }) => {
@@ -63,6 +67,16 @@ export function registerInit(program: Command, report: (code: number) => void): 
         throw new CliError(`Cannot write ${file}: ${(error as Error).message}`, EXIT_FAILED);
       }
       console.log(`Wrote ${file}. Check it with: agent check -c ${file}`);
+      const schema = join(dirname(file), "agent.schema.json");
+      try {
+        const text = JSON.stringify(configJsonSchema(), null, 2) + "\n";
+        await Deno.writeTextFile(schema, text, { createNew: true });
+        console.log(`Wrote ${schema} (editor completion for the config).`);
+      } catch (error) {
+        if (!(error instanceof Deno.errors.AlreadyExists)) {
+          console.error(`Could not write ${schema}: ${(error as Error).message}`);
+        }
+      }
       report(EXIT_OK);
     });
 }
