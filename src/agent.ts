@@ -7,6 +7,7 @@
  */
 
 import type { Config, EventName } from "./config/mod.ts";
+import { type ControlServer, startControlServer } from "./control/mod.ts";
 import { EXIT_FAILED, EXIT_INTERNAL, EXIT_OK } from "./exit_codes.ts";
 import { errorText, type Logger } from "./log/mod.ts";
 import { buildPlan } from "./plan.ts";
@@ -37,6 +38,8 @@ export interface AgentOptions {
   mainArgv?: readonly string[];
   /** `simulate`: act as if this event arrived right after start. */
   immediateEvent?: EventName;
+  /** Where to write the control file for `agent stop`; no control channel when absent. */
+  controlPath?: string;
 }
 
 /** What happened, for the exit code and the timeline. */
@@ -67,9 +70,13 @@ export async function runAgent(options: AgentOptions): Promise<AgentOutcome> {
   let readyAt = Date.now();
   const started = Promise.withResolvers<AgentOutcome>();
 
+  let finished = false;
+
   function begin(event: AgentEvent | undefined): Promise<AgentOutcome> {
     shutdown = execute(event);
-    started.resolve(shutdown);
+    shutdown.then(() => finished = true);
+    // After `agent stop` the agent stays until the platform's own event, then exits at once.
+    if (event?.source !== "control") started.resolve(shutdown);
     return shutdown;
   }
 
@@ -82,8 +89,9 @@ export async function runAgent(options: AgentOptions): Promise<AgentOutcome> {
         event: event.name,
         source: event.source,
         detail: event.detail,
-        reason: "a shutdown is already running",
+        reason: finished ? "the shutdown already ran" : "a shutdown is already running",
       });
+      if (event.source !== "control") started.resolve(shutdown!);
     } else {
       logger.log("info", "event", {
         event: event.name,
@@ -152,6 +160,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentOutcome> {
 
   // Registered first and never removed: on Windows the handler must stay valid until exit.
   platform.listen(config.events, onEvent);
+  let control: ControlServer | undefined;
   try {
     if (options.mainArgv) {
       try {
@@ -173,6 +182,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentOutcome> {
         if (!shutdown) begin(undefined); // the app exited on its own: clean up once
       });
     }
+    control = options.controlPath === undefined ? undefined : openControl(options.controlPath);
     readyAt = Date.now();
     logger.log("info", "ready", {
       pid: Deno.pid,
@@ -181,6 +191,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentOutcome> {
       native: config.events.map((e) => `${e}=${platform.nativeName(e) ?? "none"}`),
       config: config.source ?? "none",
       budget_ms: config.budgetMs,
+      control: control?.path,
     });
     for (const event of config.events) {
       if (platform.nativeName(event) === undefined) {
@@ -196,5 +207,25 @@ export async function runAgent(options: AgentOptions): Promise<AgentOutcome> {
     return await started.promise;
   } finally {
     clearInterval(keepAlive);
+    control?.close();
+  }
+
+  function openControl(path: string): ControlServer | undefined {
+    try {
+      return startControlServer({
+        path,
+        onStop: async () => {
+          await onEvent({ name: "shutdown", source: "control", detail: "agent stop" });
+          const outcome = await shutdown!;
+          return { outcome: outcome.sequence?.outcome ?? "error", exit_code: outcome.exitCode };
+        },
+        onRefused: (reason) => logger.log("warn", "control.refused", { reason }),
+      });
+    } catch (error) {
+      logger.log("warn", "warning", {
+        message: `No control channel for agent stop (${path}): ${errorText(error)}`,
+      });
+      return undefined;
+    }
   }
 }

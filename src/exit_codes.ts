@@ -15,6 +15,10 @@ export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 /** The agent itself failed (a bug): it logged the error and released its handler. */
 export const EXIT_INTERNAL = 70;
+/** `stop`: no running agent could be reached. */
+export const EXIT_UNAVAILABLE = 69;
+/** `stop`: the caller may not use the agent's control channel. */
+export const EXIT_NO_PERMISSION = 77;
 /** Supervisor mode: the app exists but cannot be executed. */
 export const EXIT_NOT_EXECUTABLE = 126;
 /** Supervisor mode: the app's command was not found. */

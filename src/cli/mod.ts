@@ -15,6 +15,7 @@ import { registerInit } from "./init.ts";
 import { registerRun } from "./run.ts";
 import { registerSchema } from "./schema.ts";
 import { registerSimulate } from "./simulate.ts";
+import { registerStop } from "./stop.ts";
 import { registerTrigger } from "./trigger.ts";
 
 /** Runs the command line `args` (without the program name); resolves to the exit code. */
@@ -37,6 +38,7 @@ export async function main(args: readonly string[]): Promise<number> {
   registerCheck(program, report);
   registerSimulate(program, report);
   registerTrigger(program, report);
+  registerStop(program, report);
   registerSchema(program, report);
   registerInit(program, report);
 

@@ -7,6 +7,7 @@
 
 import type { Command } from "commander";
 import { runAgent } from "../agent.ts";
+import { controlFilePath } from "../control/mod.ts";
 import { currentPlatform } from "../platform/mod.ts";
 import {
   loadCliConfig,
@@ -20,6 +21,7 @@ interface RunOptions {
   config?: string;
   logFormat?: string;
   report?: string;
+  control?: string;
 }
 
 /** Adds the `run` subcommand; `done` receives the exit code. */
@@ -34,6 +36,7 @@ export function registerRun(program: Command, done: (code: number) => void): voi
     .option("-c, --config <file>", "configuration file")
     .option("--log-format <format>", "text or json (overrides log.format)")
     .option("--report <file>", "write the shutdown timeline to FILE.svg or FILE.json")
+    .option("--control <file>", "control file for agent stop (default: $SHUTDOWN_AGENT_CONTROL)")
     .action(async (command: string[], opts: RunOptions) => {
       const format = opts.logFormat === undefined ? undefined : parseLogFormat(opts.logFormat);
       const report = opts.report === undefined ? undefined : parseReportPath(opts.report);
@@ -41,7 +44,13 @@ export function registerRun(program: Command, done: (code: number) => void): voi
       const mainArgv = command.length > 0 ? command : config.main?.command;
       const platform = await currentPlatform();
       const logger = loggerFor(config, format);
-      const outcome = await runAgent({ config, platform, logger, mainArgv });
+      const outcome = await runAgent({
+        config,
+        platform,
+        logger,
+        mainArgv,
+        controlPath: controlFilePath(opts.control),
+      });
       if (report) writeReportFile(report, outcome, { config, logger });
       logger.close();
       done(outcome.exitCode);

@@ -28,6 +28,7 @@ export type RecordName =
   | "warning"
   | "error"
   | "log.file_error"
+  | "control.refused"
   | "done";
 
 /** Field values a record may carry. */

@@ -216,10 +216,14 @@ function withFormat(args: readonly string[], flag: boolean): string[] {
 /** Starts the agent with `args`. */
 export function startAgent(args: readonly string[], options: StartOptions = {}): AgentUnderTest {
   const [cmd, ...pre] = AGENT_CMD;
+  // Each agent gets a control file of its own: tests run in parallel.
+  const control = `${
+    options.cwd ?? Deno.env.get("TMPDIR") ?? "/tmp"
+  }/control-${crypto.randomUUID()}.json`;
   const child = new Deno.Command(cmd, {
     args: [...pre, ...withFormat(args, options.logFormatFlag ?? true)],
     cwd: options.cwd,
-    env: { NO_COLOR: "1", ...options.env },
+    env: { NO_COLOR: "1", SHUTDOWN_AGENT_CONTROL: control, ...options.env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
