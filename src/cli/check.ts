@@ -7,8 +7,9 @@
 import type { Command } from "commander";
 import { formatDuration } from "../config/mod.ts";
 import { EXIT_OK } from "../exit_codes.ts";
+import { redactor } from "../log/mod.ts";
 import { buildPlan, describePlan, worstCaseMs } from "../plan.ts";
-import { loadCliConfig } from "./common.ts";
+import { configSecrets, loadCliConfig } from "./common.ts";
 
 /** Adds the `check` subcommand; `report` receives the exit code. */
 export function registerCheck(program: Command, report: (code: number) => void): void {
@@ -39,7 +40,8 @@ export function registerCheck(program: Command, report: (code: number) => void):
       } else {
         lines.push(`Worst case: ${formatDuration(worst)} of the ${budget} budget`);
       }
-      console.log(lines.join("\n"));
+      // `run` is printed expanded: hide secrets as the logger does.
+      console.log(redactor(configSecrets(config))(lines.join("\n")));
       report(EXIT_OK);
     });
 }

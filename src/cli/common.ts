@@ -62,15 +62,20 @@ export function parseLogFormat(value: string): LogFormat {
   return value;
 }
 
-/** The logger for a run: format from the flag or the config, the config's file, secrets hidden. */
-export function loggerFor(config: Config, format: LogFormat | undefined): Logger {
+/** The values no output may show: secret-looking variables of the agent's and the steps' env. */
+export function configSecrets(config: Config): string[] {
   const stepEnvs = config.steps.flatMap((entry) =>
     entry.kind === "step" ? [entry.step.env] : entry.steps.map((s) => s.env)
   );
+  return secretValues([Deno.env.toObject(), ...stepEnvs], config.log.redact);
+}
+
+/** The logger for a run: format from the flag or the config, the config's file, secrets hidden. */
+export function loggerFor(config: Config, format: LogFormat | undefined): Logger {
   return createLogger({
     format: format ?? config.log.format,
     file: config.log.file,
-    secrets: secretValues([Deno.env.toObject(), ...stepEnvs], config.log.redact),
+    secrets: configSecrets(config),
   });
 }
 

@@ -79,16 +79,26 @@ export function defaultConfig(): Config {
 export function parseConfig(text: string, options: ParseOptions): Config {
   const file = options.file;
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter,
-    prettyErrors: false,
-    uniqueKeys: true,
-    merge: true,
-  });
+  let doc: Document;
+  let aliasProblems: ConfigProblem[];
+  try {
+    doc = parseDocument(text, {
+      lineCounter,
+      prettyErrors: false,
+      uniqueKeys: true,
+      merge: true,
+    });
+    aliasProblems = doc.errors.length > 0 ? [] : checkAliases(file, doc, lineCounter);
+  } catch (error) {
+    // The yaml parser is recursive: very deep nesting overflows the stack (a RangeError).
+    const message = error instanceof RangeError
+      ? "the YAML is nested too deeply"
+      : `cannot read the YAML: ${(error as Error).message}`;
+    throw new ConfigError([{ file, message }]);
+  }
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map((error) => yamlProblem(file, lineCounter, error)));
   }
-  const aliasProblems = checkAliases(file, doc, lineCounter);
   if (aliasProblems.length > 0) throw new ConfigError(aliasProblems);
 
   let data: unknown;

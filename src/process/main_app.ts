@@ -72,7 +72,10 @@ export function startMainApp(
     exited,
     running: () => isRunning,
     async stop(event, graceMs) {
-      if (!isRunning) return;
+      if (!isRunning) {
+        child.reap(); // it exited on its own: what it left in its boundary goes too
+        return;
+      }
       logger.log("info", "main.stop", {
         pid: child.pid,
         event,

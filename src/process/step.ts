@@ -18,6 +18,13 @@ export const KILL_GRACE_MS = 500;
 /** How long output still buffered in pipes is read after a step's tree is gone. */
 const DRAIN_MS = 500;
 
+/**
+ * The same after the step was killed: only a process that escaped its boundary
+ * can still hold a pipe then, and the kill grace plus this must stay well inside
+ * the agent's exit margin.
+ */
+const KILLED_DRAIN_MS = 100;
+
 /** How one step ended. */
 export type StepOutcome = "ok" | "failed" | "timeout" | "skipped";
 
@@ -99,16 +106,21 @@ export async function runStep(step: StepConfig, options: RunStepOptions): Promis
 
   let timedOut = false;
   let killing: Promise<void> | undefined;
+  // A kill that fails must reach the agent (an `error`, exit 70), not be left
+  // as an unhandled rejection while the wait below goes on (that ends Deno).
+  const killFailed = Promise.withResolvers<never>();
+  killFailed.promise.catch(() => {});
   const timer = setTimeout(() => {
     timedOut = true;
     killing = child.killTree({ graceMs: KILL_GRACE_MS });
+    killing.catch(killFailed.reject);
   }, Math.max(0, timeoutMs));
 
-  const status = await child.status;
+  const status = await Promise.race([child.status, killFailed.promise]);
   clearTimeout(timer);
   await killing;
   child.reap(); // nothing the step left behind outlives it
-  await drain(pumps, stopReading);
+  await drain(pumps, stopReading, timedOut ? KILLED_DRAIN_MS : DRAIN_MS);
   const endedAt = Date.now();
 
   if (timedOut) {
@@ -133,8 +145,12 @@ export async function runStep(step: StepConfig, options: RunStepOptions): Promis
 }
 
 /** Waits briefly for the output pumps; cancels them if a stray process still holds a pipe. */
-async function drain(pumps: Promise<unknown>, stopReading: AbortController): Promise<void> {
-  if (!await settlesWithin(pumps, DRAIN_MS)) {
+async function drain(
+  pumps: Promise<unknown>,
+  stopReading: AbortController,
+  ms: number,
+): Promise<void> {
+  if (!await settlesWithin(pumps, ms)) {
     stopReading.abort();
     await pumps;
   }
