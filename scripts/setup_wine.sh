@@ -236,6 +236,19 @@ smoke_check() {
   log "OK: Wine test lane ready (source $ENV_FILE, or use scripts/wine_deno.sh)"
 }
 
+# The hidden-window tests need Wine's null display driver: without an X
+# server Wine refuses to create windows ("no driver could be loaded"). The
+# driver is chosen when the prefix's desktop starts, so after changing it wait
+# for the running wineserver (if any) to finish.
+headless_windows() {
+  if ! WINEPREFIX="$PREFIX" WINEDEBUG=-all "$WINE" reg query 'HKCU\Software\Wine\Drivers' /v Graphics 2>/dev/null |
+    grep -q 'null'; then
+    log "setting Wine's Graphics driver to 'null' (headless windows)"
+    WINEPREFIX="$PREFIX" WINEDEBUG=-all "$WINE" reg add 'HKCU\Software\Wine\Drivers' /v Graphics /d null /f >/dev/null
+    WINEPREFIX="$PREFIX" "$WINESERVER" -w
+  fi
+}
+
 main() {
   ensure_gitignore
   ensure_packages
@@ -243,6 +256,7 @@ main() {
   WINESERVER="$(find_wineserver)"
   if lane_complete; then
     log "lane already set up ($LANE); nothing to do"
+    headless_windows
     smoke_check
     return
   fi
@@ -256,6 +270,7 @@ main() {
   build_dll
   make_prefix
   write_env
+  headless_windows
   smoke_check
   stamp_value >"$STAMP"
 }

@@ -26,6 +26,9 @@ export const EXIT_MARGIN_MS = 1_000;
 /** How often `waiting` records are written during a shutdown. */
 export const PROGRESS_MS = 5_000;
 
+/** What `onEvent` gives the platform: the agent exits before this would ever settle. */
+const HOLD_UNTIL_EXIT = new Promise<void>(() => {});
+
 /** Options of {@link runAgent}. */
 export interface AgentOptions {
   /** The validated configuration. */
@@ -100,7 +103,9 @@ export async function runAgent(options: AgentOptions): Promise<AgentOutcome> {
       });
       begin(event);
     }
-    return shutdown!.then(() => {});
+    // Never settles: the agent exits while the platform still holds the event, so its
+    // exit code and last records are its own (Windows ends a process whose handler returns).
+    return HOLD_UNTIL_EXIT;
   }
 
   async function execute(event: AgentEvent | undefined): Promise<AgentOutcome> {
@@ -158,8 +163,18 @@ export async function runAgent(options: AgentOptions): Promise<AgentOutcome> {
     return outcome;
   }
 
-  // Registered first and never removed: on Windows the handler must stay valid until exit.
-  platform.listen(config.events, onEvent);
+  // Registered first and never removed: on Windows the handler must stay valid until exit,
+  // and it holds an event at most until the failsafe below has surely ended the agent.
+  const subscription = platform.listen(config.events, onEvent, {
+    holdLimitMs: plan.budgetMs + 2 * EXIT_MARGIN_MS,
+    onPassed: (event) =>
+      logger.log("info", "event.passed", {
+        event: event.name,
+        source: event.source,
+        detail: event.detail,
+        reason: "not in events: left to the OS default",
+      }),
+  });
   let control: ControlServer | undefined;
   try {
     if (options.mainArgv) {
@@ -182,6 +197,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentOutcome> {
         if (!shutdown) begin(undefined); // the app exited on its own: clean up once
       });
     }
+    await subscription.ready;
     control = options.controlPath === undefined ? undefined : openControl(options.controlPath);
     readyAt = Date.now();
     logger.log("info", "ready", {
@@ -215,7 +231,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentOutcome> {
       return startControlServer({
         path,
         onStop: async () => {
-          await onEvent({ name: "shutdown", source: "control", detail: "agent stop" });
+          onEvent({ name: "shutdown", source: "control", detail: "agent stop" });
           const outcome = await shutdown!;
           return { outcome: outcome.sequence?.outcome ?? "error", exit_code: outcome.exitCode };
         },

@@ -61,7 +61,7 @@ export async function runSequence(plan: Plan, options: SequenceOptions): Promise
       const now = Date.now();
       logger.log("info", "waiting", {
         running: [...running.keys()],
-        elapsed_ms: [...running.values()].map((t) => String(now - t)),
+        elapsed_ms: [...running.values()].map((t) => now - t),
         budget_left_ms: Math.max(0, deadline - now),
       });
     }, options.progressMs)

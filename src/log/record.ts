@@ -16,6 +16,7 @@ export type RecordName =
   | "ready"
   | "event"
   | "event.ignored"
+  | "event.passed"
   | "event.unsupported"
   | "step.start"
   | "step.output"
@@ -32,7 +33,13 @@ export type RecordName =
   | "done";
 
 /** Field values a record may carry. */
-export type FieldValue = string | number | boolean | null | undefined | readonly string[];
+export type FieldValue =
+  | string
+  | number
+  | boolean
+  | null
+  | undefined
+  | readonly (string | number)[];
 
 /** One log record: when, how severe, what, and named fields. */
 export interface LogRecord {

@@ -15,6 +15,7 @@ export {
   type EventHandler,
   type EventSourceKind,
   type ExitStatus,
+  type ListenOptions,
   type ManagedProcess,
   type Platform,
   type SpawnOptions,

@@ -47,6 +47,7 @@ function listen(events: readonly EventName[], onEvent: EventHandler): Subscripti
     installed.push([signal, listener]);
   }
   return {
+    ready: Promise.resolve(),
     close() {
       for (const [signal, listener] of installed.splice(0)) {
         Deno.removeSignalListener(signal, listener);

@@ -31,16 +31,29 @@ export interface AgentEvent {
 }
 
 /**
- * Called for each event. The returned promise settles when the shutdown is
- * over; a platform whose OS ends the process when its handler returns (Windows)
- * holds its handler until then.
+ * Called for each event. A platform whose OS ends the process when its handler
+ * returns (Windows) holds its handler until the returned promise settles, or
+ * until its hold limit. The agent exits while still holding.
  */
 export type EventHandler = (event: AgentEvent) => Promise<void>;
 
 /** A registration that can be removed. */
 export interface Subscription {
+  /** Resolves once events are caught (Windows: the console handler is registered). */
+  readonly ready: Promise<void>;
   /** Stops listening. Safe to call more than once. */
   close(): void;
+}
+
+/** Options of {@link Platform.listen}. */
+export interface ListenOptions {
+  /**
+   * Windows: the longest a console handler is held when the shutdown does not
+   * end sooner (the budget plus a margin). POSIX signals are not held.
+   */
+  holdLimitMs?: number;
+  /** Called for an event that is not listened for, where the OS lets the agent see it. */
+  onPassed?: (event: AgentEvent) => void;
 }
 
 /** How a process ended. */
@@ -110,7 +123,11 @@ export interface Platform {
    * Starts listening for `events`. Events not in the list are left to the OS
    * default. `onEvent` is called for every event, including repeats.
    */
-  listen(events: readonly EventName[], onEvent: EventHandler): Subscription;
+  listen(
+    events: readonly EventName[],
+    onEvent: EventHandler,
+    options?: ListenOptions,
+  ): Subscription;
   /** Delivers an event to another process. Throws {@link DeliveryError}. */
   deliver(pid: number, event: EventName): void;
   /** Starts a child process in a boundary of its own. Throws `Deno.errors.NotFound` etc. */
