@@ -17,9 +17,23 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-/** The command that starts the agent. */
-export const AGENT_CMD: readonly string[] = Deno.env.get("AGENT_CMD")?.trim().split(/\s+/) ??
-  [Deno.execPath(), "run", "-A", "--quiet", `${ROOT}main.ts`];
+/**
+ * The command that starts the agent. Relative paths in it that exist in the
+ * repository (`dist/agent`, `main.ts`) are made absolute, as tests run in
+ * temp folders.
+ */
+export const AGENT_CMD: readonly string[] = Deno.env.get("AGENT_CMD")?.trim().split(/\s+/)
+  .map(absoluteInRepo) ?? [Deno.execPath(), "run", "-A", "--quiet", `${ROOT}main.ts`];
+
+function absoluteInRepo(token: string): string {
+  if (token.startsWith("-") || token.startsWith("/")) return token;
+  try {
+    Deno.statSync(`${ROOT}${token}`);
+    return `${ROOT}${token}`;
+  } catch {
+    return token;
+  }
+}
 
 /** The lane the suite runs in. */
 export const LANE: "posix" | "windows" = Deno.env.get("AGENT_LANE") === "windows"
@@ -255,6 +269,15 @@ export async function withConfig(
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
+}
+
+/**
+ * A path as the agent reports it, in POSIX form: under Wine the Windows agent
+ * sees `/tmp/x` as `Z:\tmp\x`.
+ */
+export function posixPath(path: string): string {
+  const m = /^[A-Za-z]:(\\.*)$/.exec(path);
+  return m ? m[1].replaceAll("\\", "/") : path;
 }
 
 /** Whether a process with this OS pid is still running (zombies count as gone). */
