@@ -11,6 +11,7 @@ import { type ControlServer, startControlServer } from "./control/mod.ts";
 import { EXIT_FAILED, EXIT_INTERNAL, EXIT_OK } from "./exit_codes.ts";
 import { errorText, type Logger } from "./log/mod.ts";
 import { buildPlan } from "./plan.ts";
+import { type EventGate, openEventGate } from "./events.ts";
 import type { AgentEvent, ExitStatus, Platform } from "./platform/mod.ts";
 import { type MainApp, MainStartError, startMainApp } from "./process/main_app.ts";
 import { runStep } from "./process/step.ts";
@@ -43,6 +44,8 @@ export interface AgentOptions {
   immediateEvent?: EventName;
   /** Where to write the control file for `agent stop`; no control channel when absent. */
   controlPath?: string;
+  /** The event gate, opened as early as possible (main.ts); one is opened here when absent. */
+  gate?: EventGate;
 }
 
 /** What happened, for the exit code and the timeline. */
@@ -163,18 +166,10 @@ export async function runAgent(options: AgentOptions): Promise<AgentOutcome> {
     return outcome;
   }
 
-  // Registered first and never removed: on Windows the handler must stay valid until exit,
-  // and it holds an event at most until the failsafe below has surely ended the agent.
-  const subscription = platform.listen(config.events, onEvent, {
-    holdLimitMs: plan.budgetMs + 2 * EXIT_MARGIN_MS,
-    onPassed: (event) =>
-      logger.log("info", "event.passed", {
-        event: event.name,
-        source: event.source,
-        detail: event.detail,
-        reason: "not in events: left to the OS default",
-      }),
-  });
+  // Listening since start-up and never stopped: on Windows the handler must stay valid until
+  // exit, and it holds an event at most until the failsafe below has surely ended the agent.
+  const gate = options.gate ?? openEventGate(platform);
+  await gate.ready;
   let control: ControlServer | undefined;
   try {
     if (options.mainArgv) {
@@ -197,7 +192,6 @@ export async function runAgent(options: AgentOptions): Promise<AgentOutcome> {
         if (!shutdown) begin(undefined); // the app exited on its own: clean up once
       });
     }
-    await subscription.ready;
     control = options.controlPath === undefined ? undefined : openControl(options.controlPath);
     readyAt = Date.now();
     logger.log("info", "ready", {
@@ -219,6 +213,17 @@ export async function runAgent(options: AgentOptions): Promise<AgentOutcome> {
         });
       }
     }
+    // Events that came during start-up are handled now, in order, after `ready`.
+    gate.open(config.events, onEvent, {
+      holdLimitMs: plan.budgetMs + 2 * EXIT_MARGIN_MS,
+      onPassed: (event) =>
+        logger.log("info", "event.passed", {
+          event: event.name,
+          source: event.source,
+          detail: event.detail,
+          reason: "not in events: left to the OS default",
+        }),
+    });
     if (options.immediateEvent) onEvent({ name: options.immediateEvent, source: "internal" });
     return await started.promise;
   } finally {

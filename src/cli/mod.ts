@@ -7,7 +7,9 @@
 
 import { Command, CommanderError } from "commander";
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE } from "../exit_codes.ts";
+import type { EventGate } from "../events.ts";
 import { errorText } from "../log/mod.ts";
+import type { Platform } from "../platform/mod.ts";
 import { versionLine } from "../version.ts";
 import { registerCheck } from "./check.ts";
 import { CliError } from "./common.ts";
@@ -18,8 +20,16 @@ import { registerSimulate } from "./simulate.ts";
 import { registerStop } from "./stop.ts";
 import { registerTrigger } from "./trigger.ts";
 
+/** What main.ts may have set up before the command line was loaded. */
+export interface EarlyStart {
+  /** The platform, already loaded. */
+  platform?: Platform;
+  /** The event gate, already catching events (for `run`). */
+  gate?: EventGate;
+}
+
 /** Runs the command line `args` (without the program name); resolves to the exit code. */
-export async function main(args: readonly string[]): Promise<number> {
+export async function main(args: readonly string[], early: EarlyStart = {}): Promise<number> {
   let exitCode = EXIT_OK;
   const report = (code: number) => {
     exitCode = code;
@@ -34,7 +44,7 @@ export async function main(args: readonly string[]): Promise<number> {
       writeOut: (text) => void Deno.stdout.writeSync(new TextEncoder().encode(text)),
       writeErr: (text) => void Deno.stderr.writeSync(new TextEncoder().encode(text)),
     });
-  registerRun(program, report);
+  registerRun(program, report, early);
   registerCheck(program, report);
   registerSimulate(program, report);
   registerTrigger(program, report);

@@ -8,7 +8,8 @@
 import type { Command } from "commander";
 import { runAgent } from "../agent.ts";
 import { controlFilePath } from "../control/mod.ts";
-import { currentPlatform } from "../platform/mod.ts";
+import type { EventGate } from "../events.ts";
+import { currentPlatform, type Platform } from "../platform/mod.ts";
 import {
   loadCliConfig,
   loggerFor,
@@ -25,7 +26,11 @@ interface RunOptions {
 }
 
 /** Adds the `run` subcommand; `done` receives the exit code. */
-export function registerRun(program: Command, done: (code: number) => void): void {
+export function registerRun(
+  program: Command,
+  done: (code: number) => void,
+  early: { platform?: Platform; gate?: EventGate } = {},
+): void {
   program
     .command("run")
     .description(
@@ -42,7 +47,7 @@ export function registerRun(program: Command, done: (code: number) => void): voi
       const report = opts.report === undefined ? undefined : parseReportPath(opts.report);
       const config = await loadCliConfig(opts.config);
       const mainArgv = command.length > 0 ? command : config.main?.command;
-      const platform = await currentPlatform();
+      const platform = early.platform ?? await currentPlatform();
       const logger = loggerFor(config, format);
       const outcome = await runAgent({
         config,
@@ -50,6 +55,7 @@ export function registerRun(program: Command, done: (code: number) => void): voi
         logger,
         mainArgv,
         controlPath: controlFilePath(opts.control),
+        gate: early.gate,
       });
       if (report) writeReportFile(report, outcome, { config, logger });
       logger.close();

@@ -26,11 +26,22 @@ export const SIGNALS: Readonly<Record<EventName, Deno.Signal | undefined>> = {
   "logoff": undefined,
 };
 
+/** Signal numbers, for the exit code of the default action (128+N). */
+const SIGNAL_NUMBERS: Partial<Record<Deno.Signal, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGTERM: 15,
+};
+
 /** The POSIX platform. */
 export const posixPlatform: Platform = {
   name: "posix",
   nativeName: (event) => SIGNALS[event],
   listen,
+  // Deno keeps a signal caught once it had a listener, so the default action
+  // (termination) is done here: exit as a process killed by the signal would report.
+  passOn: (event) => Deno.exit(128 + (SIGNAL_NUMBERS[SIGNALS[event.name] ?? "SIGTERM"] ?? 15)),
   deliver,
   spawn,
 };
@@ -48,6 +59,9 @@ function listen(events: readonly EventName[], onEvent: EventHandler): Subscripti
   }
   return {
     ready: Promise.resolve(),
+    // A removed listener would leave the signal caught and ignored: the listeners stay,
+    // and the agent passes unwanted events on itself (see passOn).
+    narrow() {},
     close() {
       for (const [signal, listener] of installed.splice(0)) {
         Deno.removeSignalListener(signal, listener);

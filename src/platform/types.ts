@@ -41,6 +41,12 @@ export type EventHandler = (event: AgentEvent) => Promise<void>;
 export interface Subscription {
   /** Resolves once events are caught (Windows: the console handler is registered). */
   readonly ready: Promise<void>;
+  /**
+   * From now on catches only `events` (the others go to the OS default) and
+   * applies `options`. The agent listens for every event from its first
+   * moment, and narrows once its configuration is loaded.
+   */
+  narrow(events: readonly EventName[], options?: ListenOptions): void;
   /** Stops listening. Safe to call more than once. */
   close(): void;
 }
@@ -128,6 +134,12 @@ export interface Platform {
     onEvent: EventHandler,
     options?: ListenOptions,
   ): Subscription;
+  /**
+   * Gives an event the agent caught before it knew it does not want it to the
+   * OS default (POSIX: raise the signal again; Windows: end the process, as the
+   * default console handler would). Call after {@link Subscription.narrow}.
+   */
+  passOn(event: AgentEvent): void;
   /** Delivers an event to another process. Throws {@link DeliveryError}. */
   deliver(pid: number, event: EventName): void;
   /** Starts a child process in a boundary of its own. Throws `Deno.errors.NotFound` etc. */

@@ -192,6 +192,11 @@ export class AgentUnderTest {
     Deno.kill(this.#child.pid, SIGNAL_OF[event]);
   }
 
+  /** Sends a POSIX signal to the process the harness started. */
+  signal(signal: Deno.Signal): void {
+    Deno.kill(this.#child.pid, signal);
+  }
+
   /** Kills the agent process outright (cleanup after a failed test). */
   kill(): void {
     try {

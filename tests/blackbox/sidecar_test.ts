@@ -315,3 +315,52 @@ steps:
   const left = Number(waiting[0].fields.budget_left_ms);
   assert.ok(left > 0 && left <= 16_000, String(left));
 });
+
+/** Starts the agent on a FIFO config: it is catching events but not ready until the FIFO is written. */
+async function startLoading(): Promise<
+  { agent: ReturnType<typeof startAgent>; finish: (yaml: string) => Promise<void>; dir: string }
+> {
+  const dir = await Deno.makeTempDir({ prefix: "agent-bb-" });
+  const fifo = `${dir}/agent.yaml`;
+  assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success);
+  const agent = startAgent(["run", "-c", fifo], { cwd: dir });
+  // This open returns once the agent opens the FIFO to read its config: by then it listens.
+  const writer = await Deno.open(fifo, { write: true });
+  return {
+    agent,
+    dir,
+    async finish(yaml) {
+      await writer.write(new TextEncoder().encode(yaml));
+      writer.close();
+    },
+  };
+}
+
+Deno.test({
+  name: "a stop that arrives while the agent is still loading is not lost",
+  ignore: !POSIX,
+  async fn() {
+    const { agent, finish, dir } = await startLoading();
+    agent.signal("SIGTERM");
+    await finish(`steps: [{ name: s, run: "echo ran" }]\n`);
+    assert.equal(await agent.exited, 0, agent.transcript());
+    const msgs = agent.records().map((r) => r.msg)
+      .filter((m) => m !== "event.unsupported" && m !== "step.output");
+    assert.deepEqual(msgs.slice(0, 4), ["ready", "event", "step.start", "step.end"]);
+    assert.deepEqual(agent.output("s"), ["ran"]);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "an unconfigured signal that arrives while loading still gets the OS default",
+  ignore: !POSIX,
+  async fn() {
+    const { agent, finish, dir } = await startLoading();
+    agent.signal("SIGTERM");
+    await finish(`events: [ctrl-c]\nsteps: [{ name: s, run: "echo ran" }]\n`);
+    assert.equal(await agent.exited, 143, agent.transcript());
+    assert.equal(agent.named("step.start").length, 0);
+    await Deno.remove(dir, { recursive: true });
+  },
+});

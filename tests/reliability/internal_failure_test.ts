@@ -40,7 +40,8 @@ function fakePlatform(behaviour: (argv: readonly string[]) => Behaviour): {
   const platform: Platform = {
     name: "posix",
     nativeName: (event) => event === "logoff" ? undefined : `FAKE_${event}`,
-    listen: () => ({ ready: Promise.resolve(), close() {} }),
+    listen: () => ({ ready: Promise.resolve(), narrow() {}, close() {} }),
+    passOn() {},
     deliver() {},
     spawn(argv): ManagedProcess {
       const b = behaviour(argv);

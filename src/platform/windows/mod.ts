@@ -117,6 +117,14 @@ export function windowsPlatform(options: WindowsPlatformOptions = {}): WindowsPl
     active = state;
     return {
       ready: handlers.ready,
+      narrow(keep, narrowOptions = {}) {
+        if (narrowOptions.onPassed) coordinator.onPassed = narrowOptions.onPassed;
+        if (narrowOptions.holdLimitMs !== undefined) {
+          holdLimitMs = narrowOptions.holdLimitMs;
+          coordinator.setHoldLimit(holdLimitMs);
+        }
+        coordinator.activate(keep, onEvent);
+      },
       window: window?.status ?? Promise.resolve({ ok: false, reason: "disabled" }),
       collectGarbage() {
         handlers.collectGarbage();
@@ -136,6 +144,9 @@ export function windowsPlatform(options: WindowsPlatformOptions = {}): WindowsPl
     name: "windows",
     nativeName,
     listen,
+    // The default console handler ends the process; an event held before the agent knew
+    // it was not wanted cannot be handed back to it, so end the process the same way.
+    passOn: () => Deno.exit(1),
     deliver,
     spawn,
     setHoldLimit(ms: number) {
