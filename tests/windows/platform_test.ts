@@ -346,8 +346,17 @@ const windowDuringConsoleHold = scenario(() =>
 
 const notFound = scenario(() => limit(() => deliver(999_996, "shutdown")));
 
+const args = scenario(() => limit(() => wineRun([`${FIXTURES}/args.ts`, "spawn"])));
+
 const jobs = Object.fromEntries(
-  ([["kill", 43], ["grace", 47], ["reap", 53], ["close", 59], ["deliver", 0]] as const).map((
+  ([
+    ["kill", 43],
+    ["grace", 47],
+    ["reap", 53],
+    ["close", 59],
+    ["deliver", 0],
+    ["inherit", 61],
+  ] as const).map((
     [mode, count],
   ) => [
     mode,
@@ -378,6 +387,7 @@ const allScenarios: (() => Promise<unknown>)[] = [
   windowLogoffPassed,
   windowDuringConsoleHold,
   notFound,
+  args,
   ...Object.values(jobs),
 ];
 
@@ -611,7 +621,22 @@ Deno.test({
     assert.equal((result.grandchildren as number[]).length, 1, context);
     assert.equal(result.aliveBefore, 1, context);
     assert.equal(result.aliveAfter, 0, context);
-    assert.deepEqual(result.leaderStatus, { code: 1 }, context);
+    assert.deepEqual(result.leaderStatus, { code: 137 }, context);
+    assert.deepEqual(survivors, [], context);
+  },
+});
+
+Deno.test({
+  name: "job: the main app's way in (stdio inherit: CreateProcessW, suspended, in the job) " +
+    "is killed with its grandchild",
+  ...testOptions,
+  async fn() {
+    const { result, survivors, stderr } = await jobs.inherit();
+    const context = `${JSON.stringify(result)}\n${stderr}`;
+    assert.equal((result.grandchildren as number[]).length, 1, context);
+    assert.equal(result.aliveBefore, 1, context);
+    assert.equal(result.aliveAfter, 0, context);
+    assert.deepEqual(result.leaderStatus, { code: 137 }, context);
     assert.deepEqual(survivors, [], context);
   },
 });
@@ -638,7 +663,7 @@ Deno.test({
     const { result, survivors, stderr } = await jobs.reap();
     const context = `${JSON.stringify(result)}\n${stderr}`;
     assert.equal(result.aliveBefore, 1, context);
-    assert.deepEqual(result.leaderStatus, { code: 1 }, context);
+    assert.deepEqual(result.leaderStatus, { code: 137 }, context);
     assert.equal(result.aliveAfter, 0, context);
     assert.deepEqual(survivors, [], context);
   },
@@ -665,5 +690,21 @@ Deno.test({
     assert.deepEqual(result.status, { code: 5 }, context);
     assert.match(String(result.log), /event ctrl-break console CTRL_BREAK_EVENT/, context);
     assert.match(String(result.log), /cleanup done/, context);
+  },
+});
+
+Deno.test({
+  name: "createProcess: arguments, environment and cwd reach the child unchanged (MSVCRT rules)",
+  ...testOptions,
+  async fn() {
+    const out = await args();
+    const context = `${out.stdout}\n${out.stderr}`;
+    const [printed, spawned] = jsonLines(out.stdout);
+    assert.ok(Array.isArray(spawned?.expected), context);
+    assert.deepEqual(printed?.args, spawned.expected, context);
+    assert.equal(printed?.env, "value with spaces", context);
+    assert.equal(printed?.cwd, spawned?.cwd, context);
+    assert.equal(spawned?.code, 0, context);
+    assert.equal(spawned?.notFound, "NotFound", context);
   },
 });

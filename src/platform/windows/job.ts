@@ -6,20 +6,35 @@
  * The job has JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE: when the agent exits (or
  * crashes), Windows closes its handle and ends every process left in it.
  *
- * Known race: the child is started by `Deno.Command` (which exposes no
- * creation flags, so no CREATE_SUSPENDED) and assigned to the job right
- * after. A grandchild it starts in the first microseconds, before the
- * assignment, is outside the job. Closing it needs CreateProcessW through FFI
- * with CREATE_SUSPENDED (and our own stdio pipes).
+ * Two ways in, by `stdio`:
+ * - `inherit` (the main app): `CreateProcessW` (create_process.ts) with
+ *   CREATE_SUSPENDED, AssignProcessToJobObject, then ResumeThread: the app is
+ *   in the job before it runs, so nothing it starts can escape. It runs on a
+ *   console of its own without a window (CREATE_NO_WINDOW), so the console
+ *   events of the agent's console do not reach it: the agent delivers its
+ *   stop event when its turn comes. It writes to the agent's stdout/stderr.
+ *   Its exit is awaited with a `nonblocking` WaitForSingleObject (a worker
+ *   thread; the event loop stays free).
+ * - `piped` (steps): `Deno.Command`, then the child is assigned to the job
+ *   right after it started. Known race: `Deno.Command` exposes no creation
+ *   flags (no CREATE_SUSPENDED), so a grandchild started in the first
+ *   microseconds, before the assignment, is outside the job. Steps share the
+ *   agent's console (they are short, and the agent's own events reaching
+ *   them is harmless: they are ended with the sequence anyway).
+ *
+ * A process ended by the job's kill exits with {@link KILLED_EXIT_CODE} (137,
+ * as a SIGKILLed process on POSIX).
  *
  * @module
  */
 
 import type { EventName } from "../../config/types.ts";
 import type { ExitStatus, ManagedProcess, SpawnOptions } from "../types.ts";
+import { createProcess } from "./create_process.ts";
 import { CTRL_EVENTS, deliver, deliverCtrlEvent } from "./deliver.ts";
 import {
   closeHandle,
+  INFINITE,
   JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE,
   JOBOBJECT_BASIC_ACCOUNTING_INFORMATION,
   JOBOBJECT_EXTENDED_LIMIT_INFORMATION,
@@ -32,8 +47,8 @@ import {
   PROCESS_TERMINATE,
 } from "./kernel32.ts";
 
-/** Exit code given to processes ended by {@link Job.terminate}. */
-export const KILLED_EXIT_CODE = 1;
+/** Exit code given to processes ended by {@link Job.terminate} (128 + SIGKILL, as on POSIX). */
+export const KILLED_EXIT_CODE = 137;
 
 /** The event delivered to every process of the job as the polite request of `killTree`. */
 export const POLITE_EVENT: EventName = "shutdown";
@@ -79,6 +94,12 @@ export class Job {
     } finally {
       closeHandle(process);
     }
+  }
+
+  /** Puts the process behind `process` (a handle) in the job; false when Windows refuses. */
+  assignHandle(process: Deno.PointerValue): boolean {
+    if (!this.#handle) return false;
+    return kernel32().AssignProcessToJobObject(this.#handle, process) !== 0;
   }
 
   /** Ids of the processes in the job now (empty when the job is closed). */
@@ -133,14 +154,72 @@ export class Job {
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** {@link Platform.spawn} on Windows. */
+/** {@link Platform.spawn} on Windows: see the module comment. */
 export function spawn(argv: readonly string[], options: SpawnOptions): ManagedProcess {
+  return options.stdio === "inherit" ? spawnIsolated(argv, options) : spawnCommand(argv, options);
+}
+
+/** The main app: suspended, in the job, resumed; a console of its own; the agent's stdio. */
+export function spawnIsolated(argv: readonly string[], options: SpawnOptions): ManagedProcess {
+  const k = kernel32();
+  const job = new Job();
+  let created: ReturnType<typeof createProcess>;
+  try {
+    created = createProcess(argv, {
+      cwd: options.cwd,
+      env: options.env,
+      isolation: "console",
+      suspended: true,
+    });
+  } catch (error) {
+    job.close();
+    throw error;
+  }
+  const { pid, process, thread } = created;
+  // Refused only where jobs cannot nest (before Windows 8): run it outside a job then.
+  const inJob = job.assignHandle(process);
+  if (!inJob) job.close();
+  if (k.ResumeThread(thread) === 0xffffffff) {
+    const error = lastError("ResumeThread");
+    k.TerminateProcess(process, KILLED_EXIT_CODE);
+    closeHandle(thread);
+    closeHandle(process);
+    job.close();
+    throw error;
+  }
+  closeHandle(thread);
+
+  // The process handle stays open until the process has exited: it also keeps
+  // the pid from being reused while the agent may still deliver to it.
+  let exited = false;
+  const status: Promise<ExitStatus> = k.WaitForSingleObjectAsync(process, INFINITE).then(() => {
+    const code = new Uint32Array(1);
+    const ok = k.GetExitCodeProcess(process, code);
+    exited = true;
+    closeHandle(process);
+    return { code: ok ? code[0] | 0 : KILLED_EXIT_CODE };
+  });
+
+  return managed({
+    pid,
+    status,
+    job: inJob ? job : undefined,
+    exited: () => exited,
+    killLeader: () => {
+      if (!exited) k.TerminateProcess(process, KILLED_EXIT_CODE);
+    },
+  });
+}
+
+/** A step: `Deno.Command` (pipes), assigned to the job just after it started. */
+export function spawnCommand(argv: readonly string[], options: SpawnOptions): ManagedProcess {
   const piped = options.stdio === "piped";
   const job = new Job();
   let child: Deno.ChildProcess;
   try {
-    // Not `detached`: under Wine a detached child (no console) did not run its
-    // console control handler when CtrlRoutine was started in it.
+    // Not `detached`: under Wine a detached child did not run its console
+    // control handler when CtrlRoutine was started in it (nor did a child
+    // started by CreateProcessW with CREATE_NEW_PROCESS_GROUP).
     child = new Deno.Command(argv[0], {
       args: argv.slice(1),
       cwd: options.cwd,
@@ -168,38 +247,62 @@ export function spawn(argv: readonly string[], options: SpawnOptions): ManagedPr
     exited = true;
     return s.signal ? { code: s.code, signal: s.signal } : { code: s.code };
   });
+  return {
+    ...managed({
+      pid,
+      status,
+      job: inJob ? job : undefined,
+      exited: () => exited,
+      killLeader: () => {
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // already gone
+        }
+      },
+    }),
+    stdout: piped ? child.stdout : null,
+    stderr: piped ? child.stderr : null,
+  };
+}
 
+/** What {@link managed} builds a ManagedProcess from. */
+interface Started {
+  pid: number;
+  status: Promise<ExitStatus>;
+  /** The job the process is in; undefined when it could not be put in one. */
+  job: Job | undefined;
+  exited(): boolean;
+  /** Ends the process alone (when it is not in a job). */
+  killLeader(): void;
+}
+
+/** The ManagedProcess of a started process: delivery, the polite request, the job's kill. */
+function managed({ pid, status, job, exited, killLeader }: Started): ManagedProcess {
   function killAll(): void {
-    if (inJob && job.open) {
-      job.terminate();
-    } else if (!exited) {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
+    if (job?.open) job.terminate();
+    else if (!exited()) killLeader();
   }
 
   async function waitTreeGone(limitMs: number): Promise<void> {
     const deadline = Date.now() + limitMs;
-    while (job.open && job.activeProcesses() > 0 && Date.now() < deadline) await delay(10);
+    while (job?.open && job.activeProcesses() > 0 && Date.now() < deadline) await delay(10);
   }
 
   return {
     pid,
     status,
-    stdout: piped ? child.stdout : null,
-    stderr: piped ? child.stderr : null,
+    stdout: null,
+    stderr: null,
     deliver(event: EventName) {
-      if (exited) return;
+      if (exited()) return;
       deliver(pid, event);
     },
     async killTree({ graceMs }) {
-      if (graceMs > 0 && !exited) {
+      if (graceMs > 0 && !exited()) {
         // The polite request: CTRL_SHUTDOWN_EVENT to every process of the job
         // (the leader alone when it is not in the job).
-        const targets = inJob && job.open ? job.pids() : [pid];
+        const targets = job?.open ? job.pids() : [pid];
         for (const target of targets) {
           try {
             deliverCtrlEvent(target, CTRL_EVENTS[POLITE_EVENT], 0);
@@ -217,11 +320,11 @@ export function spawn(argv: readonly string[], options: SpawnOptions): ManagedPr
       killAll();
       await status;
       await waitTreeGone(2000);
-      job.close();
+      job?.close();
     },
     reap() {
       killAll();
-      job.close();
+      job?.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Every Win32 declaration the agent uses, in one place: the FFI symbol tables
- * of kernel32.dll and user32.dll (each opened lazily, on first use), the
+ * of kernel32.dll, user32.dll and advapi32.dll (each opened lazily, on first use), the
  * constants, the structure layouts, and small helpers (UTF-16 strings,
  * readable `GetLastError` messages).
  *
@@ -99,6 +99,27 @@ export const ENDSESSION_LOGOFF = 0x80000000;
 /** `SendMessageTimeoutW` flags. */
 export const SMTO_BLOCK = 0x0001;
 
+/** Registry (winreg.h): the predefined key HKEY_LOCAL_MACHINE, as a sign-extended pointer value. */
+export const HKEY_LOCAL_MACHINE = 0xffffffff80000002n;
+/** Registry access rights (winnt.h). */
+export const KEY_QUERY_VALUE = 0x0001;
+/** See {@link KEY_QUERY_VALUE}. */
+export const KEY_SET_VALUE = 0x0002;
+/** See {@link KEY_QUERY_VALUE}: the 64-bit view of the registry, whatever the process. */
+export const KEY_WOW64_64KEY = 0x0100;
+/** `RegCreateKeyExW` option: the key is kept across reboots. */
+export const REG_OPTION_NON_VOLATILE = 0;
+/** `RegCreateKeyExW` disposition: the key did not exist and was created. */
+export const REG_CREATED_NEW_KEY = 1;
+/** Registry value types. */
+export const REG_SZ = 1;
+/** See {@link REG_SZ}. */
+export const REG_EXPAND_SZ = 2;
+/** See {@link REG_SZ}. */
+export const REG_DWORD = 4;
+/** The buffer given to `RegQueryValueExW` is too small. */
+export const ERROR_MORE_DATA = 234;
+
 // ------------------------------------------------------------------ layouts (x64)
 
 /** `sizeof(WNDCLASSEXW)` on x64, and the offsets the agent fills. */
@@ -129,6 +150,68 @@ export const PROCESSENTRY32W = {
 
 /** `CreateToolhelp32Snapshot` flag: include every process. */
 export const TH32CS_SNAPPROCESS = 0x2;
+
+/** `CreateProcessW` creation flags (winbase.h). */
+export const CREATE_SUSPENDED = 0x00000004;
+/** See {@link CREATE_SUSPENDED}. */
+export const DETACHED_PROCESS = 0x00000008;
+/** See {@link CREATE_SUSPENDED}. */
+export const CREATE_NEW_CONSOLE = 0x00000010;
+/** See {@link CREATE_SUSPENDED}. */
+export const CREATE_NEW_PROCESS_GROUP = 0x00000200;
+/** See {@link CREATE_SUSPENDED}. */
+export const CREATE_UNICODE_ENVIRONMENT = 0x00000400;
+/** See {@link CREATE_SUSPENDED}. */
+export const EXTENDED_STARTUPINFO_PRESENT = 0x00080000;
+/** See {@link CREATE_SUSPENDED}. */
+export const CREATE_NO_WINDOW = 0x08000000;
+/** `STARTUPINFOW.dwFlags` bits, and `SW_HIDE`. */
+export const STARTF_USESHOWWINDOW = 0x00000001;
+/** See {@link STARTF_USESHOWWINDOW}. */
+export const STARTF_USESTDHANDLES = 0x00000100;
+/** See {@link STARTF_USESHOWWINDOW}. */
+export const SW_HIDE = 0;
+/** `GetStdHandle` arguments (the DWORD values of -10, -11, -12). */
+export const STD_INPUT_HANDLE = 0xfffffff6;
+/** See {@link STD_INPUT_HANDLE}. */
+export const STD_OUTPUT_HANDLE = 0xfffffff5;
+/** See {@link STD_INPUT_HANDLE}. */
+export const STD_ERROR_HANDLE = 0xfffffff4;
+/** `DuplicateHandle` option. */
+export const DUPLICATE_SAME_ACCESS = 0x2;
+/** `UpdateProcThreadAttribute`: the handles a child inherits, and no others. */
+export const PROC_THREAD_ATTRIBUTE_HANDLE_LIST = 0x00020002;
+/** `GetFileType`: a character device (a console, or NUL). */
+export const FILE_TYPE_CHAR = 0x0002;
+/** `WaitForSingleObject`: no time limit. */
+export const INFINITE = 0xffffffff;
+/** More Win32 error codes (winerror.h). */
+export const ERROR_FILE_NOT_FOUND = 2;
+/** See {@link ERROR_FILE_NOT_FOUND}. */
+export const ERROR_PATH_NOT_FOUND = 3;
+/** See {@link ERROR_FILE_NOT_FOUND}. */
+export const ERROR_BAD_EXE_FORMAT = 193;
+
+/** `sizeof(STARTUPINFOEXW)` on x64 (STARTUPINFOW is 104 bytes), and the offsets filled. */
+export const STARTUPINFOEXW = {
+  size: 112,
+  cb: 0,
+  dwFlags: 60,
+  wShowWindow: 64,
+  hStdInput: 80,
+  hStdOutput: 88,
+  hStdError: 96,
+  lpAttributeList: 104,
+} as const;
+
+/** `sizeof(PROCESS_INFORMATION)` on x64, and its offsets. */
+export const PROCESS_INFORMATION = {
+  size: 24,
+  hProcess: 0,
+  hThread: 8,
+  dwProcessId: 16,
+  dwThreadId: 20,
+} as const;
 
 // ------------------------------------------------------------------ symbol tables
 
@@ -162,6 +245,57 @@ const KERNEL32 = {
   CreateToolhelp32Snapshot: { parameters: ["u32", "u32"], result: "pointer" },
   Process32FirstW: { parameters: ["pointer", "buffer"], result: "i32" },
   Process32NextW: { parameters: ["pointer", "buffer"], result: "i32" },
+  // Process creation (create_process.ts)
+  CreateProcessW: {
+    parameters: [
+      "buffer", // lpApplicationName
+      "buffer", // lpCommandLine (writable)
+      "pointer", // lpProcessAttributes
+      "pointer", // lpThreadAttributes
+      "i32", // bInheritHandles
+      "u32", // dwCreationFlags
+      "buffer", // lpEnvironment
+      "buffer", // lpCurrentDirectory
+      "buffer", // lpStartupInfo (STARTUPINFOEXW)
+      "buffer", // lpProcessInformation
+    ],
+    result: "i32",
+  },
+  ResumeThread: { parameters: ["pointer"], result: "u32" },
+  TerminateProcess: { parameters: ["pointer", "u32"], result: "i32" },
+  GetStdHandle: { parameters: ["u32"], result: "pointer" },
+  GetCurrentProcess: { parameters: [], result: "pointer" },
+  DuplicateHandle: {
+    parameters: ["pointer", "pointer", "pointer", "buffer", "u32", "i32", "u32"],
+    result: "i32",
+  },
+  InitializeProcThreadAttributeList: {
+    parameters: ["buffer", "u32", "u32", "buffer"],
+    result: "i32",
+  },
+  UpdateProcThreadAttribute: {
+    parameters: ["buffer", "u32", "usize", "buffer", "usize", "pointer", "pointer"],
+    result: "i32",
+  },
+  DeleteProcThreadAttributeList: { parameters: ["buffer"], result: "void" },
+  GenerateConsoleCtrlEvent: { parameters: ["u32", "u32"], result: "i32" },
+  CreatePipe: { parameters: ["buffer", "buffer", "pointer", "u32"], result: "i32" },
+  GetFileType: { parameters: ["pointer"], result: "u32" },
+  GetConsoleMode: { parameters: ["pointer", "buffer"], result: "i32" },
+  /** ReadFile on a worker thread (a blocking pipe read): returns a Promise. */
+  ReadFileAsync: {
+    name: "ReadFile",
+    parameters: ["pointer", "buffer", "u32", "buffer", "pointer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  /** The same function, run on a worker thread: returns a Promise (use it for long waits). */
+  WaitForSingleObjectAsync: {
+    name: "WaitForSingleObject",
+    parameters: ["pointer", "u32"],
+    result: "u32",
+    nonblocking: true,
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 const USER32 = {
@@ -198,10 +332,41 @@ const USER32 = {
   },
 } as const satisfies Deno.ForeignLibraryInterface;
 
+/** advapi32.dll: the registry (registry.ts). Each returns a Win32 error code (0: success). */
+const ADVAPI32 = {
+  RegCreateKeyExW: {
+    parameters: [
+      "pointer", // hKey
+      "buffer", // lpSubKey
+      "u32", // Reserved
+      "pointer", // lpClass
+      "u32", // dwOptions
+      "u32", // samDesired
+      "pointer", // lpSecurityAttributes
+      "buffer", // phkResult
+      "buffer", // lpdwDisposition
+    ],
+    result: "i32",
+  },
+  RegOpenKeyExW: { parameters: ["pointer", "buffer", "u32", "u32", "buffer"], result: "i32" },
+  RegQueryValueExW: {
+    parameters: ["pointer", "buffer", "pointer", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
+  RegSetValueExW: {
+    parameters: ["pointer", "buffer", "u32", "u32", "buffer", "u32"],
+    result: "i32",
+  },
+  RegCloseKey: { parameters: ["pointer"], result: "i32" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
 /** The kernel32 functions, typed. */
 export type Kernel32 = Deno.DynamicLibrary<typeof KERNEL32>["symbols"];
 /** The user32 functions, typed. */
 export type User32 = Deno.DynamicLibrary<typeof USER32>["symbols"];
+
+/** The advapi32 functions, typed. */
+export type Advapi32 = Deno.DynamicLibrary<typeof ADVAPI32>["symbols"];
 
 let kernel32Lib: Deno.DynamicLibrary<typeof KERNEL32> | undefined;
 let user32Lib: Deno.DynamicLibrary<typeof USER32> | undefined;
@@ -216,6 +381,14 @@ export function kernel32(): Kernel32 {
 export function user32(): User32 {
   user32Lib ??= Deno.dlopen("user32.dll", USER32);
   return user32Lib.symbols;
+}
+
+let advapi32Lib: Deno.DynamicLibrary<typeof ADVAPI32> | undefined;
+
+/** advapi32.dll, opened on first call and never closed. */
+export function advapi32(): Advapi32 {
+  advapi32Lib ??= Deno.dlopen("advapi32.dll", ADVAPI32);
+  return advapi32Lib.symbols;
 }
 
 // ------------------------------------------------------------------ helpers

@@ -9,7 +9,8 @@
  * - window.ts (+ window_worker.ts): the hidden window;
  * - hold.ts, protocol.ts: the hold protocol between the main isolate and the workers;
  * - deliver.ts: delivering an event to another process (CtrlRoutine);
- * - job.ts: child processes in Job Objects.
+ * - job.ts: child processes in Job Objects;
+ * - create_process.ts: CreateProcessW for the main app (own console, suspended until in its job).
  *
  * Never call `Deno.addSignalListener` on Windows: Deno's own console handler
  * returns at once, and if registered after ours it would run first.
