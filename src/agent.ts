@@ -6,13 +6,14 @@
  * @module
  */
 
-import type { Config, EventName } from "./config/mod.ts";
+import { type Config, type EventName, formatDuration } from "./config/mod.ts";
 import { type ControlServer, startControlServer } from "./control/mod.ts";
 import { EXIT_FAILED, EXIT_INTERNAL, EXIT_OK } from "./exit_codes.ts";
 import { errorText, type Logger } from "./log/mod.ts";
 import { buildPlan } from "./plan.ts";
 import { type EventGate, openEventGate } from "./events.ts";
-import type { AgentEvent, ExitStatus, Platform } from "./platform/mod.ts";
+import type { AgentEvent, ExitStatus, Platform, ShutdownLimit } from "./platform/mod.ts";
+import { fitBudget, recommendedSeconds } from "./platform/shutdown_limits.ts";
 import { type MainApp, MainStartError, startMainApp } from "./process/main_app.ts";
 import { runStep } from "./process/step.ts";
 import { runSequence, type SequenceResult } from "./sequence.ts";
@@ -46,6 +47,12 @@ export interface AgentOptions {
   controlPath?: string;
   /** The event gate, opened as early as possible (main.ts); one is opened here when absent. */
   gate?: EventGate;
+  /**
+   * How long the platform lets the agent run after the event, when known
+   * (`Platform.shutdownLimit`). A budget that does not fit is cut so that the
+   * agent ends, logs `done` and exits before the platform kills it.
+   */
+  platformLimit?: ShutdownLimit;
 }
 
 /** What happened, for the exit code and the timeline. */
@@ -68,8 +75,12 @@ export interface AgentOutcome {
  * while the console handler is still held is what ends the process cleanly).
  */
 export async function runAgent(options: AgentOptions): Promise<AgentOutcome> {
-  const { config, platform, logger } = options;
-  const plan = buildPlan(config, { supervising: options.mainArgv !== undefined });
+  const { config, platform, logger, platformLimit } = options;
+  const fit = fitBudget(config.budgetMs, platformLimit?.ms, EXIT_MARGIN_MS);
+  const plan = {
+    ...buildPlan(config, { supervising: options.mainArgv !== undefined }),
+    budgetMs: fit.budgetMs,
+  };
   let shutdown: Promise<AgentOutcome> | undefined;
   let app: MainApp | undefined;
   let mainInfo: AgentOutcome["main"];
@@ -201,8 +212,23 @@ export async function runAgent(options: AgentOptions): Promise<AgentOutcome> {
       native: config.events.map((e) => `${e}=${platform.nativeName(e) ?? "none"}`),
       config: config.source ?? "none",
       budget_ms: config.budgetMs,
+      platform_limit_ms: platformLimit?.ms,
       control: control?.path,
     });
+    if (fit.capped) {
+      const needed = recommendedSeconds(config.budgetMs, EXIT_MARGIN_MS);
+      logger.log("warn", "warning", {
+        message: `The budget (${formatDuration(config.budgetMs)}) and the exit margin ` +
+          `(${formatDuration(EXIT_MARGIN_MS)}) do not fit in the platform's shutdown limit ` +
+          `(${formatDuration(platformLimit!.ms)}; ${platformLimit!.source}): the shutdown is ` +
+          `cut to ${formatDuration(fit.budgetMs)} so that the ` +
+          `agent ends before it is killed. Fix: \`agent setup --timeout ${needed}\` in the ` +
+          `image (Kubernetes: terminationGracePeriodSeconds >= ${needed})`,
+        budget_ms: config.budgetMs,
+        platform_limit_ms: platformLimit!.ms,
+        effective_budget_ms: fit.budgetMs,
+      });
+    }
     for (const event of config.events) {
       if (platform.nativeName(event) === undefined) {
         logger.log("warn", "event.unsupported", {

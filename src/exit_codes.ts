@@ -9,7 +9,10 @@
 
 /** Sidecar mode: every step succeeded. Other commands: success. */
 export const EXIT_OK = 0;
-/** Sidecar mode: a step failed, timed out or was skipped. `trigger`: not delivered. */
+/**
+ * Sidecar mode: a step failed, timed out or was skipped. `trigger`: not
+ * delivered. `doctor`: a problem was found. `setup`: the registry could not be written.
+ */
 export const EXIT_FAILED = 1;
 /** Bad command line or invalid configuration. */
 export const EXIT_USAGE = 2;
@@ -17,7 +20,10 @@ export const EXIT_USAGE = 2;
 export const EXIT_INTERNAL = 70;
 /** `stop`: no running agent could be reached. */
 export const EXIT_UNAVAILABLE = 69;
-/** `stop`: the caller may not use the agent's control channel. */
+/**
+ * `stop`: the caller may not use the agent's control channel. `setup`: the
+ * registry (HKLM) may not be written (not ContainerAdministrator).
+ */
 export const EXIT_NO_PERMISSION = 77;
 /** Supervisor mode: the app exists but cannot be executed. */
 export const EXIT_NOT_EXECUTABLE = 126;

@@ -16,7 +16,8 @@ import {
 } from "../config/mod.ts";
 import { EXIT_USAGE } from "../exit_codes.ts";
 import { createLogger, errorText, type LogFormat, type Logger, secretValues } from "../log/mod.ts";
-import type { AgentOutcome } from "../agent.ts";
+import { type AgentOutcome, EXIT_MARGIN_MS } from "../agent.ts";
+import { fitBudget } from "../platform/shutdown_limits.ts";
 import { reportFormatOf, timelineOf, writeReport } from "../report/mod.ts";
 
 /** A failure the CLI reports in one line and turns into an exit code. */
@@ -98,13 +99,19 @@ export function parseReportPath(path: string): string {
   return path;
 }
 
-/** Writes the `--report` file of a finished shutdown; a failure is logged, never fatal. */
+/**
+ * Writes the `--report` file of a finished shutdown; a failure is logged, never fatal.
+ * `platformKillMs`: when the platform would have killed the agent (the budget
+ * is then the one the agent kept, see `fitBudget`).
+ */
 export function writeReportFile(
   path: string,
   outcome: AgentOutcome,
-  options: { config: Config; logger: Logger },
+  options: { config: Config; logger: Logger; platformKillMs?: number },
 ): void {
-  const timeline = timelineOf(outcome, { budgetMs: options.config.budgetMs });
+  const budgetMs =
+    fitBudget(options.config.budgetMs, options.platformKillMs, EXIT_MARGIN_MS).budgetMs;
+  const timeline = timelineOf(outcome, { budgetMs, platformKillMs: options.platformKillMs });
   if (!timeline) return;
   try {
     writeReport(path, timeline);

@@ -12,10 +12,12 @@ import { errorText } from "../log/mod.ts";
 import type { Platform } from "../platform/mod.ts";
 import { versionLine } from "../version.ts";
 import { registerCheck } from "./check.ts";
+import { registerDoctor } from "./doctor.ts";
 import { CliError } from "./common.ts";
 import { registerInit } from "./init.ts";
 import { registerRun } from "./run.ts";
 import { registerSchema } from "./schema.ts";
+import { registerSetup } from "./setup.ts";
 import { registerSimulate } from "./simulate.ts";
 import { registerStop } from "./stop.ts";
 import { registerTrigger } from "./trigger.ts";
@@ -49,6 +51,8 @@ export async function main(args: readonly string[], early: EarlyStart = {}): Pro
   registerSimulate(program, report);
   registerTrigger(program, report);
   registerStop(program, report);
+  registerSetup(program, report);
+  registerDoctor(program, report);
   registerSchema(program, report);
   registerInit(program, report);
 

@@ -49,6 +49,7 @@ export function registerRun(
       const mainArgv = command.length > 0 ? command : config.main?.command;
       const platform = early.platform ?? await currentPlatform();
       const logger = loggerFor(config, format);
+      const platformLimit = platform.shutdownLimit();
       const outcome = await runAgent({
         config,
         platform,
@@ -56,8 +57,11 @@ export function registerRun(
         mainArgv,
         controlPath: controlFilePath(opts.control),
         gate: early.gate,
+        platformLimit,
       });
-      if (report) writeReportFile(report, outcome, { config, logger });
+      if (report) {
+        writeReportFile(report, outcome, { config, logger, platformKillMs: platformLimit?.ms });
+      }
       logger.close();
       done(outcome.exitCode);
     });

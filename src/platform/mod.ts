@@ -18,6 +18,7 @@ export {
   type ListenOptions,
   type ManagedProcess,
   type Platform,
+  type ShutdownLimit,
   type SpawnOptions,
   type Subscription,
 } from "./types.ts";

@@ -44,6 +44,7 @@ export const posixPlatform: Platform = {
   passOn: (event) => Deno.exit(128 + (SIGNAL_NUMBERS[SIGNALS[event.name] ?? "SIGTERM"] ?? 15)),
   deliver,
   spawn,
+  shutdownLimit: () => undefined,
 };
 
 function listen(events: readonly EventName[], onEvent: EventHandler): Subscription {

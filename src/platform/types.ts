@@ -119,6 +119,14 @@ export class DeliveryError extends Error {
   }
 }
 
+/** How long the platform lets a process run once it has told it to stop. */
+export interface ShutdownLimit {
+  /** Milliseconds from the stop event until the platform kills the process. */
+  ms: number;
+  /** Where the number comes from, in words (for records and `agent doctor`). */
+  source: string;
+}
+
 /** What the agent needs from the operating system. */
 export interface Platform {
   /** `posix` or `windows`. */
@@ -144,4 +152,11 @@ export interface Platform {
   deliver(pid: number, event: EventName): void;
   /** Starts a child process in a boundary of its own. Throws `Deno.errors.NotFound` etc. */
   spawn(argv: readonly string[], options: SpawnOptions): ManagedProcess;
+  /**
+   * How long the platform lets this process run after the stop event, when the
+   * agent can know it (Windows container: `ProcessShutdownTimeoutSeconds`);
+   * undefined when it cannot (POSIX: `docker stop -t` and
+   * `terminationGracePeriodSeconds` are not visible from inside).
+   */
+  shutdownLimit(): ShutdownLimit | undefined;
 }

@@ -43,6 +43,7 @@ function fakePlatform(behaviour: (argv: readonly string[]) => Behaviour): {
     listen: () => ({ ready: Promise.resolve(), narrow() {}, close() {} }),
     passOn() {},
     deliver() {},
+    shutdownLimit: () => undefined,
     spawn(argv): ManagedProcess {
       const b = behaviour(argv);
       if ("spawnThrows" in b) throw b.spawnThrows;

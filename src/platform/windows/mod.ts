@@ -10,7 +10,8 @@
  * - hold.ts, protocol.ts: the hold protocol between the main isolate and the workers;
  * - deliver.ts: delivering an event to another process (CtrlRoutine);
  * - job.ts: child processes in Job Objects;
- * - create_process.ts: CreateProcessW for the main app (own console, suspended until in its job).
+ * - create_process.ts: CreateProcessW for the main app (own console, suspended until in its job);
+ * - registry.ts: the container's shutdown settings (ProcessShutdownTimeoutSeconds).
  *
  * Never call `Deno.addSignalListener` on Windows: Deno's own console handler
  * returns at once, and if registered after ours it would run first.
@@ -24,6 +25,7 @@ import { ConsoleHandler } from "./console_handler.ts";
 import { deliver, nativeName } from "./deliver.ts";
 import { HoldCoordinator } from "./hold.ts";
 import { spawn } from "./job.ts";
+import { shutdownLimit } from "./registry.ts";
 import { DEFAULT_HOLD_LIMIT_MS } from "./protocol.ts";
 import { SessionWindow, type WindowStatus } from "./window.ts";
 
@@ -150,6 +152,7 @@ export function windowsPlatform(options: WindowsPlatformOptions = {}): WindowsPl
     passOn: () => Deno.exit(1),
     deliver,
     spawn,
+    shutdownLimit,
     setHoldLimit(ms: number) {
       holdLimitMs = ms;
       active?.coordinator.setHoldLimit(ms);
