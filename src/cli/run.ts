@@ -6,24 +6,10 @@
  */
 
 import type { Command } from "commander";
-import { runAgent } from "../agent.ts";
 import { controlFilePath } from "../control/mod.ts";
 import type { EventGate } from "../events.ts";
-import { currentPlatform, type Platform } from "../platform/mod.ts";
-import {
-  loadCliConfig,
-  loggerFor,
-  parseLogFormat,
-  parseReportPath,
-  writeReportFile,
-} from "./common.ts";
-
-interface RunOptions {
-  config?: string;
-  logFormat?: string;
-  report?: string;
-  control?: string;
-}
+import type { Platform } from "../platform/mod.ts";
+import { runShutdown, type ShutdownCliOptions } from "./shutdown.ts";
 
 /** Adds the `run` subcommand; `done` receives the exit code. */
 export function registerRun(
@@ -42,27 +28,12 @@ export function registerRun(
     .option("--log-format <format>", "text or json (overrides log.format)")
     .option("--report <file>", "write the shutdown timeline to FILE.svg or FILE.json")
     .option("--control <file>", "control file for agent stop (default: $SHUTDOWN_AGENT_CONTROL)")
-    .action(async (command: string[], opts: RunOptions) => {
-      const format = opts.logFormat === undefined ? undefined : parseLogFormat(opts.logFormat);
-      const report = opts.report === undefined ? undefined : parseReportPath(opts.report);
-      const config = await loadCliConfig(opts.config);
-      const mainArgv = command.length > 0 ? command : config.main?.command;
-      const platform = early.platform ?? await currentPlatform();
-      const logger = loggerFor(config, format);
-      const platformLimit = platform.shutdownLimit();
-      const outcome = await runAgent({
-        config,
-        platform,
-        logger,
-        mainArgv,
+    .action(async (command: string[], opts: ShutdownCliOptions & { control?: string }) => {
+      const { outcome } = await runShutdown(command, opts, {
+        ...early,
         controlPath: controlFilePath(opts.control),
-        gate: early.gate,
-        platformLimit,
+        fitPlatformLimit: true,
       });
-      if (report) {
-        writeReportFile(report, outcome, { config, logger, platformKillMs: platformLimit?.ms });
-      }
-      logger.close();
       done(outcome.exitCode);
     });
 }

@@ -6,24 +6,9 @@
  */
 
 import type { Command } from "commander";
-import { runAgent } from "../agent.ts";
-import { currentPlatform } from "../platform/mod.ts";
 import { formatTimeline } from "../report/mod.ts";
-import {
-  loadCliConfig,
-  loggerFor,
-  parseEventName,
-  parseLogFormat,
-  parseReportPath,
-  writeReportFile,
-} from "./common.ts";
-
-interface SimulateOptions {
-  config?: string;
-  event: string;
-  logFormat?: string;
-  report?: string;
-}
+import { parseEventName } from "./common.ts";
+import { runShutdown, type ShutdownCliOptions } from "./shutdown.ts";
 
 /** Adds the `simulate` subcommand; `done` receives the exit code. */
 export function registerSimulate(program: Command, done: (code: number) => void): void {
@@ -38,28 +23,12 @@ export function registerSimulate(program: Command, done: (code: number) => void)
     .option("-e, --event <name>", "the event to simulate", "shutdown")
     .option("--log-format <format>", "text or json (overrides log.format)")
     .option("--report <file>", "also write the timeline to FILE.svg or FILE.json")
-    .action(
-      async (command: string[], opts: SimulateOptions) => {
-        const event = parseEventName(opts.event);
-        const format = opts.logFormat === undefined ? undefined : parseLogFormat(opts.logFormat);
-        const report = opts.report === undefined ? undefined : parseReportPath(opts.report);
-        const config = await loadCliConfig(opts.config);
-        const mainArgv = command.length > 0 ? command : config.main?.command;
-        const platform = await currentPlatform();
-        const logger = loggerFor(config, format);
-        const outcome = await runAgent({
-          config,
-          platform,
-          logger,
-          mainArgv,
-          immediateEvent: event,
-        });
-        if (report) writeReportFile(report, outcome, { config, logger });
-        logger.close();
-        if (logger.format === "text") {
-          console.log(formatTimeline(outcome, { budgetMs: config.budgetMs }).join("\n"));
-        }
-        done(outcome.exitCode);
-      },
-    );
+    .action(async (command: string[], opts: ShutdownCliOptions & { event: string }) => {
+      const immediateEvent = parseEventName(opts.event);
+      const { outcome, config, format } = await runShutdown(command, opts, { immediateEvent });
+      if (format === "text") {
+        console.log(formatTimeline(outcome, { budgetMs: config.budgetMs }).join("\n"));
+      }
+      done(outcome.exitCode);
+    });
 }
