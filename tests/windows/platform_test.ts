@@ -612,33 +612,30 @@ Deno.test({
   },
 });
 
+/** A job fixture's run in which the leader and its one grandchild were killed at once. */
+function assertKilledWithGrandchild(
+  run: { result: Record<string, unknown>; survivors: unknown[]; stderr: string },
+): void {
+  const { result, survivors, stderr } = run;
+  const context = `${JSON.stringify(result)}\n${stderr}`;
+  assert.equal((result.grandchildren as number[]).length, 1, context);
+  assert.equal(result.aliveBefore, 1, context);
+  assert.equal(result.aliveAfter, 0, context);
+  assert.deepEqual(result.leaderStatus, { code: 137 }, context);
+  assert.deepEqual(survivors, [], context);
+}
+
 Deno.test({
   name: "job: killTree({ graceMs: 0 }) ends the child and its grandchild at once",
   ...testOptions,
-  async fn() {
-    const { result, survivors, stderr } = await jobs.kill();
-    const context = `${JSON.stringify(result)}\n${stderr}`;
-    assert.equal((result.grandchildren as number[]).length, 1, context);
-    assert.equal(result.aliveBefore, 1, context);
-    assert.equal(result.aliveAfter, 0, context);
-    assert.deepEqual(result.leaderStatus, { code: 137 }, context);
-    assert.deepEqual(survivors, [], context);
-  },
+  fn: async () => assertKilledWithGrandchild(await jobs.kill()),
 });
 
 Deno.test({
   name: "job: the main app's way in (stdio inherit: CreateProcessW, suspended, in the job) " +
     "is killed with its grandchild",
   ...testOptions,
-  async fn() {
-    const { result, survivors, stderr } = await jobs.inherit();
-    const context = `${JSON.stringify(result)}\n${stderr}`;
-    assert.equal((result.grandchildren as number[]).length, 1, context);
-    assert.equal(result.aliveBefore, 1, context);
-    assert.equal(result.aliveAfter, 0, context);
-    assert.deepEqual(result.leaderStatus, { code: 137 }, context);
-    assert.deepEqual(survivors, [], context);
-  },
+  fn: async () => assertKilledWithGrandchild(await jobs.inherit()),
 });
 
 Deno.test({
