@@ -364,3 +364,22 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  name: "Windows: a console event that is not configured is passed on and runs no step",
+  ignore: LANE !== "windows",
+  async fn() {
+    await using cfg = await withConfig(`
+events: [shutdown]
+steps:
+  - { name: s, run: "echo ran > ran.txt" }
+`);
+    const agent = startAgent(["run", "-c", cfg.config], { cwd: cfg.dir });
+    await agent.ready();
+    await agent.send("ctrl-break");
+    // The default console handler ends the process.
+    await agent.exited;
+    assert.equal(agent.named("step.start").length, 0, agent.transcript());
+    assert.equal(await readOr(`${cfg.dir}/ran.txt`), "");
+  },
+});
