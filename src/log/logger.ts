@@ -84,6 +84,9 @@ export function createLogger(options: LoggerOptions): Logger {
 
   if (options.file !== undefined) {
     try {
+      // A FIFO or device would block the open (a FIFO with no reader) or the writes.
+      const info = statIfExists(options.file);
+      if (info && !info.isFile) throw new Error("Not a regular file");
       file = Deno.openSync(options.file, { append: true, create: true });
     } catch (error) {
       fileFailure(error);
@@ -130,6 +133,15 @@ function makeRecord(
   fields: Record<string, FieldValue>,
 ): LogRecord {
   return { ts: new Date().toISOString(), level, msg, fields };
+}
+
+function statIfExists(path: string): Deno.FileInfo | undefined {
+  try {
+    return Deno.statSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
 }
 
 /** A console writer that goes quiet after its first failure (a closed pipe). */

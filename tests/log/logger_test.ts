@@ -77,3 +77,23 @@ Deno.test("a stdout that fails does not make the logger throw", () => {
   logger.output("s", "stderr", "x");
   assert.equal(logger.records.length, 1);
 });
+
+Deno.test({
+  name: "a FIFO as the log file is refused at once instead of blocking the agent",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const fifo = `${dir}/log`;
+      assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success);
+      const out = capture();
+      const logger = createLogger({ format: "json", file: fifo, stdout: out });
+      logger.log("info", "done", {});
+      const records = out.lines().map((l) => JSON.parse(l));
+      assert.deepEqual(records.map((r) => r.msg), ["log.file_error", "done"]);
+      assert.match(records[0].error, /Not a regular file/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

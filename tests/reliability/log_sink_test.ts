@@ -4,7 +4,7 @@
  * records continue on stdout, and `done` is never lost.
  *
  * The full disk is a 16 KiB tmpfs when this process may mount one (root on
- * Linux), else /dev/full, whose every write fails with ENOSPC.
+ * Linux). /dev/full (a device) is refused as not a regular file.
  */
 
 import assert from "node:assert/strict";
@@ -87,7 +87,7 @@ Deno.test("log.file that is a directory: reported once, stdout goes on", async (
 });
 
 Deno.test({
-  name: "log.file on a full disk (/dev/full): reported once, done is not lost",
+  name: "log.file that is a device (/dev/full): refused once, done is not lost",
   ignore: !POSIX || Deno.build.os !== "linux",
   async fn() {
     await runWithLogFile("/dev/full");
@@ -101,7 +101,7 @@ Deno.test({
     const mnt = await Deno.makeTempDir({ prefix: "agent-tmpfs-" });
     try {
       if (!await tryMountTmpfs(mnt)) {
-        // Not root, or no mount(8): /dev/full (the test above) covers ENOSPC.
+        // Not root, or no mount(8): ENOSPC cannot be produced here.
         await t.step({ name: "cannot mount a tmpfs here; skipped", ignore: true, fn() {} });
         return;
       }
