@@ -356,6 +356,8 @@ const jobs = Object.fromEntries(
     ["close", 59],
     ["deliver", 0],
     ["inherit", 61],
+    ["pipe", 0],
+    ["cancel", 67],
   ] as const).map((
     [mode, count],
   ) => [
@@ -687,6 +689,45 @@ Deno.test({
     assert.deepEqual(result.status, { code: 5 }, context);
     assert.match(String(result.log), /event ctrl-break console CTRL_BREAK_EVENT/, context);
     assert.match(String(result.log), /cleanup done/, context);
+  },
+});
+
+Deno.test({
+  name: "job: a step's (stdio piped) output arrives line by line, its grandchild started " +
+    "first thing is in the job, and EOF arrives when the whole tree has exited",
+  ...testOptions,
+  async fn() {
+    const { result, stderr } = await jobs.pipe();
+    const context = `${JSON.stringify(result)}\n${stderr}`;
+    const lines = result.lines as { line: string; ms: number }[];
+    const at = (line: string) => lines.find((l) => l.line === line)?.ms ?? NaN;
+    assert.deepEqual(
+      lines.map((l) => l.line).slice(1),
+      ["line 1", "line 2", "grandchild done"],
+      context,
+    );
+    // `line 2` is written 800 ms after `line 1`: it did not wait for the end
+    assert.ok(at("line 2") - at("line 1") >= 600, context);
+    assert.ok(at("grandchild done") - at("line 2") >= 300, context);
+    assert.equal(result.selfInJob, false, context);
+    assert.equal(result.grandchildInJob, true, context);
+    assert.deepEqual(result.status, { code: 0 }, context);
+    assert.deepEqual(result.errLines, ["leader exits"], context);
+    // EOF only once the tree is gone (the grandchild, last to write, exited before the leader)
+    assert.ok((result.stdoutEndMs as number) >= at("grandchild done"), context);
+    assert.ok((result.stdoutEndMs as number) >= (result.exitMs as number) - 50, context);
+  },
+});
+
+Deno.test({
+  name: "job: cancelling a piped stream that a live process holds settles at once",
+  ...testOptions,
+  async fn() {
+    const { result, survivors, stderr } = await jobs.cancel();
+    const context = `${JSON.stringify(result)}\n${stderr}`;
+    assert.ok((result.cancelMs as number) < 200, context);
+    assert.deepEqual(result.leaderStatus, { code: 137 }, context);
+    assert.deepEqual(survivors, [], context);
   },
 });
 

@@ -1,7 +1,9 @@
 /**
  * Starting a process with `CreateProcessW` through FFI, for what
  * `Deno.Command` cannot do: creation flags. The agent uses it to start the
- * main app
+ * main app (and, with `stdio: "piped"`, the steps: in their job before they
+ * run, on the agent's console, stdin `NUL`, stdout/stderr anonymous pipes
+ * read as streams, see {@link pipeReadable})
  *
  * - CREATE_SUSPENDED, so the process is in its Job Object before it runs a
  *   single instruction (no grandchild can escape the job), then ResumeThread;
@@ -35,8 +37,13 @@ import {
   ERROR_FILE_NOT_FOUND,
   ERROR_PATH_NOT_FOUND,
   EXTENDED_STARTUPINFO_PRESENT,
+  FILE_SHARE_READ,
+  FILE_SHARE_WRITE,
   FILE_TYPE_CHAR,
+  GENERIC_READ,
   kernel32,
+  lastError,
+  OPEN_EXISTING,
   PROC_THREAD_ATTRIBUTE_HANDLE_LIST,
   PROCESS_INFORMATION,
   STARTF_USESHOWWINDOW,
@@ -264,8 +271,13 @@ export interface CreateProcessOptions {
   isolation?: Isolation;
   /** Leave the first thread suspended (the caller resumes it, after assigning a job). */
   suspended?: boolean;
-  /** Give the child the agent's stdin/stdout/stderr (default true). */
-  inheritStdio?: boolean;
+  /**
+   * The child's stdin/stdout/stderr: `inherit` (the default), the agent's own
+   * (relayed when a console cannot be shared, see the module comment);
+   * `piped`, stdin is `NUL` and stdout/stderr are pipes the agent reads
+   * ({@link CreatedProcess.stdout}); `none`, no std handles are given.
+   */
+  stdio?: "inherit" | "piped" | "none";
 }
 
 /** Whether `handle` is a console (GetConsoleMode succeeds on it). */
@@ -318,6 +330,118 @@ function consoleRelay(stream: { write(p: Uint8Array): Promise<number> }) {
   };
 }
 
+/** `handle` as an inheritable duplicate; the original is closed either way. Throws. */
+function inheritable(handle: Deno.PointerValue): Deno.PointerValue {
+  const k = kernel32();
+  const self = k.GetCurrentProcess();
+  const out = new BigUint64Array(1);
+  const ok = k.DuplicateHandle(self, handle, self, out, 0, 1, DUPLICATE_SAME_ACCESS);
+  const error = ok ? undefined : lastError("DuplicateHandle");
+  closeHandle(handle);
+  if (error) throw error;
+  return Deno.UnsafePointer.create(out[0]);
+}
+
+/** `NUL` opened for reading, inheritable (a child's stdin that is always at its end). Throws. */
+function inheritableNul(): Deno.PointerValue {
+  const k = kernel32();
+  const handle = k.CreateFileW(
+    wstr("NUL"),
+    GENERIC_READ,
+    FILE_SHARE_READ | FILE_SHARE_WRITE,
+    null,
+    OPEN_EXISTING,
+    0,
+    null,
+  );
+  const value = handle === null ? 0n : BigInt(Deno.UnsafePointer.value(handle));
+  if (value === 0n || value === 0xffffffffffffffffn) throw lastError("CreateFileW(NUL)");
+  return inheritable(handle);
+}
+
+/**
+ * An anonymous pipe for a child's stdout or stderr: the agent's read end (not
+ * inheritable), and an inheritable write end for the child, which the agent
+ * closes once the child has its copy. Throws.
+ */
+function outputPipe(): { read: Deno.PointerValue; write: Deno.PointerValue } {
+  const k = kernel32();
+  const ends = new BigUint64Array(2);
+  if (!k.CreatePipe(ends.subarray(0, 1), ends.subarray(1, 2), null, 0)) {
+    throw lastError("CreatePipe");
+  }
+  const read = Deno.UnsafePointer.create(ends[0]);
+  try {
+    return { read, write: inheritable(Deno.UnsafePointer.create(ends[1])) };
+  } catch (error) {
+    closeHandle(read);
+    throw error;
+  }
+}
+
+/** Bytes asked of one ReadFile. */
+const PIPE_CHUNK = 64 * 1024;
+
+/**
+ * The read end of a pipe as a stream; the stream owns (and closes) the handle.
+ *
+ * Each read is a `nonblocking` ReadFile (a worker thread; the event loop
+ * stays free), started only when the stream is read (highWaterMark 0). A
+ * failed read is the end of the stream: ERROR_BROKEN_PIPE (109) when every
+ * write end is closed (the child's whole tree has exited), or the read was
+ * cancelled. (The error code itself cannot be told: GetLastError would run on
+ * another thread than the read.)
+ *
+ * Cancelling ends the stream at once (a read pending in the stream settles
+ * with `done`), whatever the read in flight does: it is cancelled with
+ * CancelIoEx (under Wine that makes the blocked ReadFile return at once), and
+ * the handle is closed when it has returned: not before, so that the handle
+ * value cannot be reused under a read in flight. Were CancelIoEx not to reach
+ * it, the worker thread would wait until the pipe closes (when the job's
+ * processes have ended); nothing in the agent waits for it.
+ */
+export function pipeReadable(handle: Deno.PointerValue): ReadableStream<Uint8Array> {
+  const k = kernel32();
+  let reading = false;
+  let ended = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        const buffer = new Uint8Array(PIPE_CHUNK);
+        const count = new Uint32Array(1);
+        reading = true;
+        let ok = 0;
+        try {
+          ok = await k.ReadFileAsync(handle, buffer, buffer.length, count, null);
+        } finally {
+          reading = false;
+        }
+        if (ended) { // cancelled while the read was in flight
+          closeHandle(handle);
+          return;
+        }
+        if (!ok) {
+          ended = true;
+          closeHandle(handle);
+          controller.close();
+          return;
+        }
+        // A zero-byte read (a zero-byte write) is not the end: read again.
+        if (count[0] > 0) {
+          controller.enqueue(buffer.slice(0, count[0]));
+          return;
+        }
+      }
+    },
+    cancel() {
+      if (ended) return;
+      ended = true;
+      if (reading) k.CancelIoEx(handle, null);
+      else closeHandle(handle);
+    },
+  }, { highWaterMark: 0 });
+}
+
 /** A process started by {@link createProcess}; the caller owns (and closes) both handles. */
 export interface CreatedProcess {
   /** Process id. */
@@ -332,6 +456,10 @@ export interface CreatedProcess {
   commandLine: string;
   /** Settles when the relayed console output (if any) has all been copied. */
   relayed: Promise<void>;
+  /** With `stdio: "piped"`: the child's stdout (EOF when its whole tree has closed it). */
+  stdout: ReadableStream<Uint8Array> | null;
+  /** With `stdio: "piped"`: the child's stderr. */
+  stderr: ReadableStream<Uint8Array> | null;
 }
 
 function isFile(path: string): boolean {
@@ -438,10 +566,19 @@ export function createProcess(
   }
   const std: Deno.PointerValue[] = [];
   const relays: NonNullable<ReturnType<typeof consoleRelay>>[] = [];
+  const reads: Deno.PointerValue[] = [];
+  const stdio = options.stdio ?? "inherit";
   let started = false;
   let attribute: ReturnType<typeof handleListAttribute>;
   try {
-    if (options.inheritStdio ?? true) {
+    if (stdio === "piped") {
+      std.push(inheritableNul());
+      for (let i = 0; i < 2; i++) {
+        const pipe = outputPipe();
+        reads.push(pipe.read);
+        std.push(pipe.write);
+      }
+    } else if (stdio === "inherit") {
       const streams = [undefined, Deno.stdout, Deno.stderr];
       const ownConsole = isolation !== "none" && isolation !== "group";
       for (const [i, which] of [STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE].entries()) {
@@ -452,6 +589,8 @@ export function createProcess(
         if (relay) relays.push(relay);
         std.push(relay ? relay.write : inheritableStdHandle(which));
       }
+    }
+    if (stdio !== "none") {
       dwFlags |= STARTF_USESTDHANDLES;
       const values = std.map((h) => h === null ? 0n : BigInt(Deno.UnsafePointer.value(h)));
       view.setBigUint64(STARTUPINFOEXW.hStdInput, values[0], true);
@@ -496,10 +635,17 @@ export function createProcess(
       program,
       commandLine,
       relayed: Promise.all(relays.map((r) => r.relay())).then(() => {}),
+      stdout: reads.length ? pipeReadable(reads[0]) : null,
+      stderr: reads.length ? pipeReadable(reads[1]) : null,
     };
   } finally {
     attribute?.delete();
-    std.forEach(closeHandle); // the child has its own copies now
-    if (!started) relays.forEach((r) => r.discard());
+    // The child has its own copies now: once its tree has closed them, the
+    // pipes' readers see their end.
+    std.forEach(closeHandle);
+    if (!started) {
+      relays.forEach((r) => r.discard());
+      reads.forEach(closeHandle);
+    }
   }
 }

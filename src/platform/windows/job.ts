@@ -6,21 +6,27 @@
  * The job has JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE: when the agent exits (or
  * crashes), Windows closes its handle and ends every process left in it.
  *
- * Two ways in, by `stdio`:
- * - `inherit` (the main app): `CreateProcessW` (create_process.ts) with
- *   CREATE_SUSPENDED, AssignProcessToJobObject, then ResumeThread: the app is
- *   in the job before it runs, so nothing it starts can escape. It runs on a
- *   console of its own without a window (CREATE_NO_WINDOW), so the console
- *   events of the agent's console do not reach it: the agent delivers its
- *   stop event when its turn comes. It writes to the agent's stdout/stderr.
- *   Its exit is awaited with a `nonblocking` WaitForSingleObject (a worker
- *   thread; the event loop stays free).
- * - `piped` (steps): `Deno.Command`, then the child is assigned to the job
- *   right after it started. Known race: `Deno.Command` exposes no creation
- *   flags (no CREATE_SUSPENDED), so a grandchild started in the first
- *   microseconds, before the assignment, is outside the job. Steps share the
- *   agent's console (they are short, and the agent's own events reaching
- *   them is harmless: they are ended with the sequence anyway).
+ * Both ways in, by `stdio`, go through `CreateProcessW` (create_process.ts)
+ * with CREATE_SUSPENDED, AssignProcessToJobObject, then ResumeThread: the
+ * child is in the job before it runs a single instruction, so nothing it
+ * starts can escape (not even a grandchild started at once). Its exit is
+ * awaited with a `nonblocking` WaitForSingleObject (a worker thread; the
+ * event loop stays free).
+ * - `inherit` (the main app): it runs on a console of its own without a
+ *   window (CREATE_NO_WINDOW), so the console events of the agent's console
+ *   do not reach it: the agent delivers its stop event when its turn comes.
+ *   It writes to the agent's stdout/stderr.
+ * - `piped` (steps): stdin is `NUL`, stdout/stderr are anonymous pipes the
+ *   agent reads as streams (EOF once every process of the tree has closed its
+ *   copy; cancelling a stream does not wait for a read in flight). Steps keep
+ *   the agent's console and process group (no creation flag, as
+ *   `Deno.Command` started them before): they are short, the agent's own
+ *   events reaching them is harmless (they are ended with the sequence
+ *   anyway), and on the shared console the polite CTRL_SHUTDOWN_EVENT of
+ *   `killTree` and `deliver` reach them as they always did (not
+ *   DETACHED_PROCESS nor CREATE_NEW_PROCESS_GROUP: under Wine a CtrlRoutine
+ *   thread did not run the handler of such a child). A console of their own
+ *   would only matter to keep events away from them, which nothing needs.
  *
  * A process ended by the job's kill exits with {@link KILLED_EXIT_CODE} (137,
  * as a SIGKILLed process on POSIX).
@@ -154,28 +160,25 @@ export class Job {
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** {@link Platform.spawn} on Windows: see the module comment. */
+/** {@link Platform.spawn} on Windows: suspended, in the job, resumed; see the module comment. */
 export function spawn(argv: readonly string[], options: SpawnOptions): ManagedProcess {
-  return options.stdio === "inherit" ? spawnIsolated(argv, options) : spawnCommand(argv, options);
-}
-
-/** The main app: suspended, in the job, resumed; a console of its own; the agent's stdio. */
-export function spawnIsolated(argv: readonly string[], options: SpawnOptions): ManagedProcess {
   const k = kernel32();
+  const piped = options.stdio === "piped";
   const job = new Job();
   let created: ReturnType<typeof createProcess>;
   try {
     created = createProcess(argv, {
       cwd: options.cwd,
       env: options.env,
-      isolation: "console",
+      isolation: piped ? "none" : "console",
+      stdio: piped ? "piped" : "inherit",
       suspended: true,
     });
   } catch (error) {
     job.close();
     throw error;
   }
-  const { pid, process, thread } = created;
+  const { pid, process, thread, stdout, stderr } = created;
   // Refused only where jobs cannot nest (before Windows 8): run it outside a job then.
   const inJob = job.assignHandle(process);
   if (!inJob) job.close();
@@ -185,6 +188,8 @@ export function spawnIsolated(argv: readonly string[], options: SpawnOptions): M
     closeHandle(thread);
     closeHandle(process);
     job.close();
+    stdout?.cancel().catch(() => {});
+    stderr?.cancel().catch(() => {});
     throw error;
   }
   closeHandle(thread);
@@ -200,53 +205,6 @@ export function spawnIsolated(argv: readonly string[], options: SpawnOptions): M
     return { code: ok ? code[0] | 0 : KILLED_EXIT_CODE };
   });
 
-  return managed({
-    pid,
-    status,
-    job: inJob ? job : undefined,
-    exited: () => exited,
-    killLeader: () => {
-      if (!exited) k.TerminateProcess(process, KILLED_EXIT_CODE);
-    },
-  });
-}
-
-/** A step: `Deno.Command` (pipes), assigned to the job just after it started. */
-export function spawnCommand(argv: readonly string[], options: SpawnOptions): ManagedProcess {
-  const piped = options.stdio === "piped";
-  const job = new Job();
-  let child: Deno.ChildProcess;
-  try {
-    // Not `detached`: under Wine a detached child did not run its console
-    // control handler when CtrlRoutine was started in it (nor did a child
-    // started by CreateProcessW with CREATE_NEW_PROCESS_GROUP).
-    child = new Deno.Command(argv[0], {
-      args: argv.slice(1),
-      cwd: options.cwd,
-      env: options.env,
-      stdin: piped ? "null" : "inherit",
-      stdout: piped ? "piped" : "inherit",
-      stderr: piped ? "piped" : "inherit",
-    }).spawn();
-  } catch (error) {
-    job.close();
-    throw error;
-  }
-  const pid = child.pid;
-  let inJob = true;
-  try {
-    job.assign(pid);
-  } catch {
-    // The child exited already, or may not be moved into a job: fall back to
-    // ending the child alone.
-    inJob = false;
-    job.close();
-  }
-  let exited = false;
-  const status: Promise<ExitStatus> = child.status.then((s) => {
-    exited = true;
-    return s.signal ? { code: s.code, signal: s.signal } : { code: s.code };
-  });
   return {
     ...managed({
       pid,
@@ -254,15 +212,11 @@ export function spawnCommand(argv: readonly string[], options: SpawnOptions): Ma
       job: inJob ? job : undefined,
       exited: () => exited,
       killLeader: () => {
-        try {
-          child.kill("SIGKILL");
-        } catch {
-          // already gone
-        }
+        if (!exited) k.TerminateProcess(process, KILLED_EXIT_CODE);
       },
     }),
-    stdout: piped ? child.stdout : null,
-    stderr: piped ? child.stderr : null,
+    stdout,
+    stderr,
   };
 }
 

@@ -183,6 +183,14 @@ export const DUPLICATE_SAME_ACCESS = 0x2;
 export const PROC_THREAD_ATTRIBUTE_HANDLE_LIST = 0x00020002;
 /** `GetFileType`: a character device (a console, or NUL). */
 export const FILE_TYPE_CHAR = 0x0002;
+/** `CreateFileW` access, sharing and disposition (opening `NUL`). */
+export const GENERIC_READ = 0x80000000;
+/** See {@link GENERIC_READ}. */
+export const FILE_SHARE_READ = 0x1;
+/** See {@link GENERIC_READ}. */
+export const FILE_SHARE_WRITE = 0x2;
+/** See {@link GENERIC_READ}. */
+export const OPEN_EXISTING = 3;
 /** `WaitForSingleObject`: no time limit. */
 export const INFINITE = 0xffffffff;
 /** More Win32 error codes (winerror.h). */
@@ -282,6 +290,12 @@ const KERNEL32 = {
   CreatePipe: { parameters: ["buffer", "buffer", "pointer", "u32"], result: "i32" },
   GetFileType: { parameters: ["pointer"], result: "u32" },
   GetConsoleMode: { parameters: ["pointer", "buffer"], result: "i32" },
+  CreateFileW: {
+    parameters: ["buffer", "u32", "u32", "pointer", "u32", "u32", "pointer"],
+    result: "pointer",
+  },
+  /** Cancels the I/O pending on a handle, from any thread (a blocked ReadFileAsync returns). */
+  CancelIoEx: { parameters: ["pointer", "pointer"], result: "i32" },
   /** ReadFile on a worker thread (a blocking pipe read): returns a Promise. */
   ReadFileAsync: {
     name: "ReadFile",
