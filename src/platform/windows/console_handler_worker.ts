@@ -22,24 +22,14 @@
  * @module
  */
 
+import { CTRL_EVENT_NAMES } from "./kernel32.ts";
 import {
-  busyCell,
   collectGarbage,
   GC_REQUEST,
-  MASK,
-  seqCell,
-  waitForRelease,
+  holdEvent,
   type WorkerInit,
   type WorkerScope,
 } from "./protocol.ts";
-
-const CTRL_NAMES: Record<number, string> = {
-  0: "CTRL_C_EVENT",
-  1: "CTRL_BREAK_EVENT",
-  2: "CTRL_CLOSE_EVENT",
-  5: "CTRL_LOGOFF_EVENT",
-  6: "CTRL_SHUTDOWN_EVENT",
-};
 
 const scope = self as unknown as WorkerScope;
 
@@ -59,20 +49,9 @@ scope.onmessage = (message) => {
     const callback = Deno.UnsafeCallback.threadSafe(
       { parameters: ["u32"], result: "i32" } as const,
       (event: number): number => {
-        const startedAt = Date.now();
-        const detail = CTRL_NAMES[event] ?? `console event ${event}`;
-        const held = event < 31 && (Atomics.load(state, MASK) & (1 << event)) !== 0;
-        if (!held) {
-          scope.postMessage({ type: "event", slot, event, seq: 0, held: false, detail });
-          return 0; // FALSE: the next handler (finally the default one) gets it
-        }
-        Atomics.store(state, busyCell(slot), 1);
-        const seq = Atomics.add(state, seqCell(slot), 1) + 1;
-        scope.postMessage({ type: "event", slot, event, seq, held: true, detail });
-        const timedOut = waitForRelease(state, slot, seq, startedAt);
-        Atomics.store(state, busyCell(slot), 0);
-        scope.postMessage({ type: "released", slot, seq, timedOut });
-        return 1; // TRUE: handled
+        const detail = CTRL_EVENT_NAMES[event] ?? `console event ${event}`;
+        // TRUE: handled; FALSE: the next handler (finally the default one) gets it.
+        return holdEvent(scope, state, { slot, event, detail }) ? 1 : 0;
       },
     );
     keep.callback = callback;

@@ -97,3 +97,30 @@ export interface WorkerScope {
   postMessage(message: WorkerMessage): void;
   onmessage: ((event: MessageEvent<WorkerInit | typeof GC_REQUEST>) => void) | null;
 }
+
+/**
+ * The worker side of one event: when `event` is held (its MASK bit is set),
+ * reports it, blocks this thread until the main isolate releases it (or the
+ * hold limit runs out), and returns true; otherwise reports it as passed on
+ * and returns false. Called on the thread Windows delivers the event on.
+ */
+export function holdEvent(
+  scope: WorkerScope,
+  state: Int32Array<SharedArrayBuffer>,
+  report: { slot: number; event: number; detail: string },
+): boolean {
+  const { slot, event, detail } = report;
+  const startedAt = Date.now();
+  const held = event < 31 && (Atomics.load(state, MASK) & (1 << event)) !== 0;
+  if (!held) {
+    scope.postMessage({ type: "event", slot, event, seq: 0, held: false, detail });
+    return false;
+  }
+  Atomics.store(state, busyCell(slot), 1);
+  const seq = Atomics.add(state, seqCell(slot), 1) + 1;
+  scope.postMessage({ type: "event", slot, event, seq, held: true, detail });
+  const timedOut = waitForRelease(state, slot, seq, startedAt);
+  Atomics.store(state, busyCell(slot), 0);
+  scope.postMessage({ type: "released", slot, seq, timedOut });
+  return true;
+}

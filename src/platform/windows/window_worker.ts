@@ -31,15 +31,7 @@ import {
   WNDCLASSEXW,
   wstr,
 } from "./kernel32.ts";
-import {
-  busyCell,
-  collectGarbage,
-  MASK,
-  seqCell,
-  waitForRelease,
-  type WorkerInit,
-  type WorkerScope,
-} from "./protocol.ts";
+import { collectGarbage, holdEvent, type WorkerInit, type WorkerScope } from "./protocol.ts";
 
 const scope = self as unknown as WorkerScope;
 
@@ -79,21 +71,10 @@ scope.onmessage = (message) => {
     keep.windowProc = windowProc;
 
     const endSession = (lParam: bigint) => {
-      const startedAt = Date.now();
       const logoff = (lParam & BigInt(ENDSESSION_LOGOFF)) !== 0n;
       const event = logoff ? 5 : 6;
       const detail = logoff ? "WM_ENDSESSION (ENDSESSION_LOGOFF)" : "WM_ENDSESSION";
-      const held = (Atomics.load(state, MASK) & (1 << event)) !== 0;
-      if (!held) {
-        scope.postMessage({ type: "event", slot, event, seq: 0, held: false, detail });
-        return;
-      }
-      Atomics.store(state, busyCell(slot), 1);
-      const seq = Atomics.add(state, seqCell(slot), 1) + 1;
-      scope.postMessage({ type: "event", slot, event, seq, held: true, detail });
-      const timedOut = waitForRelease(state, slot, seq, startedAt);
-      Atomics.store(state, busyCell(slot), 0);
-      scope.postMessage({ type: "released", slot, seq, timedOut });
+      holdEvent(scope, state, { slot, event, detail });
     };
 
     const name = wstr(className ?? `GracefulShutdownAgent.${Deno.pid}`);
