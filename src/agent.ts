@@ -11,7 +11,7 @@ import { type ControlServer, startControlServer } from "./control/mod.ts";
 import { EXIT_FAILED, EXIT_INTERNAL, EXIT_OK } from "./exit_codes.ts";
 import { errorText, type Logger } from "./log/mod.ts";
 import { buildPlan } from "./plan.ts";
-import { type EventGate, openEventGate } from "./events.ts";
+import { type EventGate, HOLD_UNTIL_EXIT, openEventGate } from "./events.ts";
 import type { AgentEvent, ExitStatus, Platform, ShutdownLimit } from "./platform/mod.ts";
 import { fitBudget, recommendedSeconds } from "./platform/shutdown_limits.ts";
 import { type MainApp, MainStartError, startMainApp } from "./process/main_app.ts";
@@ -27,9 +27,6 @@ export const EXIT_MARGIN_MS = 1_000;
 
 /** How often `waiting` records are written during a shutdown. */
 export const PROGRESS_MS = 5_000;
-
-/** What `onEvent` gives the platform: the agent exits before this would ever settle. */
-const HOLD_UNTIL_EXIT = new Promise<void>(() => {});
 
 /** Options of {@link runAgent}. */
 export interface AgentOptions {

@@ -12,6 +12,13 @@
 import { EVENT_NAMES, type EventName } from "./config/types.ts";
 import type { AgentEvent, EventHandler, ListenOptions, Platform } from "./platform/mod.ts";
 
+/**
+ * What the platform is given for an event the agent acts on: it never
+ * settles, because the agent exits while the platform still holds the event
+ * (Windows ends a process whose handler returns, with a code of its own).
+ */
+export const HOLD_UNTIL_EXIT: Promise<void> = new Promise(() => {});
+
 /** What {@link openEventGate} returns. */
 export interface EventGate {
   /** Resolves once events are caught. */
@@ -30,7 +37,7 @@ export function openEventGate(platform: Platform): EventGate {
   const subscription = platform.listen(EVENT_NAMES, (event) => {
     if (route) return route(event);
     early.push(event);
-    return new Promise(() => {}); // held until the agent is ready and exits
+    return HOLD_UNTIL_EXIT; // until the agent is ready, then exits
   });
   return {
     ready: subscription.ready,
@@ -40,7 +47,7 @@ export function openEventGate(platform: Platform): EventGate {
         if (events.includes(event.name)) return onEvent(event);
         options?.onPassed?.(event);
         platform.passOn(event);
-        return new Promise(() => {});
+        return HOLD_UNTIL_EXIT;
       };
       for (const event of early.splice(0)) route(event);
     },
