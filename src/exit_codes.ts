@@ -29,3 +29,8 @@ export const EXIT_NO_PERMISSION = 77;
 export const EXIT_NOT_EXECUTABLE = 126;
 /** Supervisor mode: the app's command was not found. */
 export const EXIT_NOT_FOUND = 127;
+
+/** The shell's code for a program that could not be started: 127 not found, 126 otherwise. */
+export function spawnFailureCode(error: unknown): number {
+  return error instanceof Deno.errors.NotFound ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
+}

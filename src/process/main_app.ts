@@ -6,6 +6,7 @@
  * @module
  */
 
+import { EXIT_NOT_FOUND, spawnFailureCode } from "../exit_codes.ts";
 import type { EventName } from "../config/types.ts";
 import { errorText, type Logger } from "../log/mod.ts";
 import type { ExitStatus, ManagedProcess, Platform } from "../platform/mod.ts";
@@ -50,10 +51,13 @@ export function startMainApp(
   try {
     child = platform.spawn(argv, { stdio: "inherit" });
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new MainStartError(`Command not found: ${argv[0]}`, 127);
-    }
-    throw new MainStartError(`Cannot execute ${argv[0]}: ${errorText(error)}`, 126);
+    const code = spawnFailureCode(error);
+    throw new MainStartError(
+      code === EXIT_NOT_FOUND
+        ? `Command not found: ${argv[0]}`
+        : `Cannot execute ${argv[0]}: ${errorText(error)}`,
+      code,
+    );
   }
   let isRunning = true;
   const exited = child.status.then((status) => {

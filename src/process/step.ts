@@ -5,6 +5,7 @@
  * @module
  */
 
+import { spawnFailureCode } from "../exit_codes.ts";
 import type { Shell, StepConfig } from "../config/types.ts";
 import { errorText, type Logger } from "../log/mod.ts";
 import type { ManagedProcess, Platform } from "../platform/mod.ts";
@@ -84,7 +85,7 @@ export async function runStep(step: StepConfig, options: RunStepOptions): Promis
       stdio: "piped",
     });
   } catch (error) {
-    const exitCode = error instanceof Deno.errors.NotFound ? 127 : 126;
+    const exitCode = spawnFailureCode(error);
     return {
       name: step.name,
       outcome: "failed",
