@@ -133,9 +133,10 @@ steps:
     assert.ok(Date.parse(starts[startOf(s)].ts) <= firstEnd, `${s} started after a member ended`);
   }
   assert.equal(endOf("after-group"), 3, "the next step waits for the whole group");
-  // Generous bound: three 1 s sleeps in sequence would take 3 s.
+  // Generous bound: three 1 s sleeps in sequence would take 3 s. Not under Wine, where
+  // each dax step first starts a Windows Deno (about 1 s): the overlap above proves it there.
   const groupMs = Date.parse(ends[2].ts) - Date.parse(starts[0].ts);
-  assert.ok(groupMs < 2_900, `group took ${groupMs} ms`);
+  if (POSIX) assert.ok(groupMs < 2_900, `group took ${groupMs} ms`);
 });
 
 Deno.test("a step that outlives its timeout is killed and recorded as timeout", async () => {
